@@ -1,0 +1,62 @@
+"""Turning items into bytes and back through any serializer, with errors that leave nothing behind.
+
+Items are encoded completely in memory before a backend writes anything, so an object the
+serializer rejects raises :class:`SerializationError` and the queue is untouched.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from .exceptions import SerializationError
+
+__all__ = ["decode", "decode_stream", "encode", "encode_stream"]
+
+
+def _describe(item: Any) -> str:
+    text = repr(item)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _failed(serializer: Any, item: Any, exc: BaseException) -> SerializationError:
+    name = getattr(serializer, "__name__", type(serializer).__name__)
+    return SerializationError(
+        f"serializer {name} cannot encode {_describe(item)} ({type(exc).__name__}: {exc}); "
+        "nothing was written. Put a value the serializer supports, or choose another serializer."
+    )
+
+
+def encode(serializer: Any, item: Any, *, sort_keys: bool = False) -> bytes:
+    """Encode with ``serializer.dumps`` (``sort_keys`` is passed only when true)."""
+    try:
+        data = serializer.dumps(item, sort_keys=True) if sort_keys else serializer.dumps(item)
+    except Exception as exc:
+        raise _failed(serializer, item, exc) from exc
+    if isinstance(data, str):  # a custom text serializer
+        data = data.encode("utf-8")
+    return bytes(data)
+
+
+def encode_stream(serializer: Any, item: Any) -> bytes:
+    """Encode with ``serializer.dump`` into memory: the bytes a stream record would hold."""
+    buffer = io.BytesIO()
+    try:
+        serializer.dump(item, buffer)
+    except Exception as exc:
+        raise _failed(serializer, item, exc) from exc
+    return buffer.getvalue()
+
+
+def decode(serializer: Any, data: bytes) -> Any:
+    """Decode with ``serializer.loads``; errors propagate for the backend to report as corruption."""
+    return serializer.loads(data)
+
+
+def decode_stream(serializer: Any, data: bytes) -> Any:
+    """Decode one record written by ``serializer.dump``; it must consume ``data`` exactly."""
+    buffer = io.BytesIO(data)
+    value = serializer.load(buffer)
+    if buffer.tell() != len(data):
+        raise ValueError(f"record has {len(data) - buffer.tell()} bytes after the encoded value")
+    return value

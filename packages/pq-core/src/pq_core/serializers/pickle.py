@@ -1,0 +1,34 @@
+"""Pickle serializer, protocol 4 (the persist-queue default since 1.0)."""
+
+from __future__ import annotations
+
+import logging
+import pickle as _pickle
+from typing import IO, Any
+
+from ._framing import sort_top_level
+
+__all__ = ["dump", "dumps", "load", "loads", "protocol"]
+
+protocol = 4
+logging.getLogger("persistqueue").debug("Selected pickle protocol: '%d'", protocol)
+
+
+def dump(value: Any, fp: IO[bytes], sort_keys: bool = False) -> None:
+    """Pickle ``value`` onto ``fp``; pickles are self-delimiting, so records simply follow each other."""
+    _pickle.dump(sort_top_level(value) if sort_keys else value, fp, protocol=protocol)
+
+
+def dumps(value: Any, sort_keys: bool = False) -> bytes:
+    """Return the pickle of ``value``."""
+    return _pickle.dumps(sort_top_level(value) if sort_keys else value, protocol=protocol)
+
+
+def load(fp: IO[bytes]) -> Any:
+    """Read one pickled value from ``fp``."""
+    return _pickle.load(fp)
+
+
+def loads(data: bytes) -> Any:
+    """Decode one pickled value."""
+    return _pickle.loads(data)

@@ -1,0 +1,50 @@
+"""``task_done``/``join`` accounting as in the stdlib queue, on threading primitives.
+
+gevent and eventlet monkey-patching replace ``threading.Condition``, so ``join`` then waits
+cooperatively.
+"""
+
+from __future__ import annotations
+
+import threading
+
+__all__ = ["TaskCounter"]
+
+
+class TaskCounter:
+    """Counts unfinished tasks; ``join`` waits until every added task was marked done."""
+
+    def __init__(self, unfinished: int = 0) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._unfinished = unfinished
+
+    @property
+    def unfinished(self) -> int:
+        """Tasks added and not yet marked done."""
+        return self._unfinished
+
+    def add(self, count: int = 1) -> None:
+        """Record ``count`` new tasks (one per item put)."""
+        with self._cond:
+            self._unfinished += count
+
+    def reset(self, unfinished: int) -> None:
+        """Set the count outright, e.g. from the depth of a reopened queue."""
+        with self._cond:
+            self._unfinished = unfinished
+            if unfinished <= 0:
+                self._cond.notify_all()
+
+    def done(self, count: int = 1) -> None:
+        """Mark ``count`` tasks done; ``ValueError`` if that is more than are unfinished."""
+        with self._cond:
+            if count > self._unfinished:
+                raise ValueError("task_done() called too many times.")
+            self._unfinished -= count
+            if self._unfinished == 0:
+                self._cond.notify_all()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until no task is unfinished; return False if ``timeout`` ran out first."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._unfinished <= 0, timeout)
