@@ -6,7 +6,7 @@ They describe the common surface; backends add their own extras (``put`` returni
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from .capabilities import Capabilities
@@ -103,11 +103,23 @@ class AsyncAckQueue(Protocol):
 
 
 @runtime_checkable
-class PersistentDict(MutableMapping[Any, Any], Protocol):
-    """A dict kept on disk: the full ``MutableMapping`` API."""
+class PersistentDict(Protocol):
+    """A dict kept on disk, with the ``MutableMapping`` API."""
 
     capabilities: ClassVar[Capabilities]
 
+    def __getitem__(self, key: Any) -> Any: ...
+
+    def __setitem__(self, key: Any, value: Any) -> None: ...
+
+    def __delitem__(self, key: Any) -> None: ...
+
     def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
+
+    def __contains__(self, key: object) -> bool: ...
+
+    def get(self, key: Any, default: Any = None) -> Any: ...
 
     def close(self) -> None: ...
