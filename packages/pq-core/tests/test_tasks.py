@@ -1,0 +1,42 @@
+"""task_done/join accounting."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from pq_core.tasks import TaskCounter
+
+
+def test_done_more_than_added_raises_and_keeps_count() -> None:
+    counter = TaskCounter()
+    counter.add(2)
+    counter.done()
+    counter.done()
+    with pytest.raises(ValueError, match=r"task_done\(\) called too many times"):
+        counter.done()
+    assert counter.unfinished == 0
+
+
+def test_join_returns_when_all_done_from_another_thread() -> None:
+    counter = TaskCounter(unfinished=3)
+    finisher = threading.Thread(target=lambda: [counter.done() for _ in range(3)])
+    finisher.start()
+    assert counter.join(timeout=5)
+    finisher.join()
+
+
+def test_join_times_out_while_tasks_remain() -> None:
+    counter = TaskCounter(unfinished=1)
+    assert not counter.join(timeout=0.01)
+
+
+def test_reset_to_zero_releases_joiners() -> None:
+    counter = TaskCounter(unfinished=5)
+    released = threading.Event()
+    waiter = threading.Thread(target=lambda: counter.join() and released.set())
+    waiter.start()
+    counter.reset(0)
+    waiter.join(timeout=5)
+    assert released.is_set()

@@ -1,0 +1,5 @@
+"""1.x path ``persistqueue.serializers.msgpack``: the msgpack serializer of pq-core."""
+
+from pq_core.serializers.msgpack import dump, dumps, load, loads
+
+__all__ = ["dump", "dumps", "load", "loads"]
