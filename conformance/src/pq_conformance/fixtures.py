@@ -22,14 +22,23 @@ import pytest
 
 from pq_core.capabilities import Capabilities
 
-__all__ = ["Opener", "QueueFixtures", "require"]
+__all__ = ["CAPABILITY_SKIP_PREFIX", "Opener", "QueueFixtures", "require", "require_not"]
+
+CAPABILITY_SKIP_PREFIX = "backend does not declare capability: "
+"""Start of every capability skip reason; the plugin's summary parses it."""
 
 
 def require(capabilities: Capabilities, *names: str) -> None:
     """Skip the calling test unless every named capability is supported (names are validated)."""
     missing = [name for name in names if not capabilities.supports(name)]
     if missing:
-        pytest.skip(f"backend does not declare capability: {', '.join(missing)}")
+        pytest.skip(CAPABILITY_SKIP_PREFIX + ", ".join(missing))
+
+
+def require_not(capabilities: Capabilities, name: str, why: str) -> None:
+    """Skip the calling test when capability ``name`` is declared: the behaviour differs by design."""
+    if capabilities.supports(name):
+        pytest.skip(f"not applicable when the backend declares {name!r}: {why}")
 
 
 class Opener:

@@ -9,8 +9,7 @@ import pytest
 
 from pq_core import codec
 from pq_core.exceptions import SerializationError
-from pq_core.serializers import json as json_serializer
-from pq_core.serializers import pickle as pickle_serializer
+from pq_core.serializers import json as json_serializer, pickle as pickle_serializer
 
 
 def test_unpicklable_item_raises_serialization_error_naming_the_item() -> None:

@@ -25,7 +25,8 @@ def test_blocking_without_timeout_waits_forever() -> None:
 def test_timed_deadline_counts_down() -> None:
     deadline = Deadline(timeout=0.05)
     first = deadline.remaining()
-    assert first is not None and 0 < first <= 0.05
+    assert first is not None
+    assert 0 < first <= 0.05
     time.sleep(0.06)
     assert deadline.expired()
     assert deadline.remaining() == 0

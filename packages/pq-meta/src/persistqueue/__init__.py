@@ -13,16 +13,16 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from pq_core.exceptions import (
-    CorruptionError,
-    Empty,
-    Full,
-    MissingBackendError,
-    PersistQueueError,
-    SerializationError,
+    CorruptionError as CorruptionError,
+    Empty as Empty,
+    Full as Full,
+    MissingBackendError as MissingBackendError,
+    PersistQueueError as PersistQueueError,
+    SerializationError as SerializationError,
 )
 
-from . import serializers
-from .__about__ import __version__
+from . import serializers as serializers
+from .__about__ import __version__ as __version__
 from ._loader import installed, load_name
 from ._names import NAMES
 
@@ -30,35 +30,15 @@ if TYPE_CHECKING:  # static view for type checkers; at run time the names load l
     from pq_file import Queue as Queue
     from pq_sqlite import (
         AckStatus as AckStatus,
-    )
-    from pq_sqlite import (
         FIFOSQLiteAckQueue as FIFOSQLiteAckQueue,
-    )
-    from pq_sqlite import (
         FIFOSQLiteQueue as FIFOSQLiteQueue,
-    )
-    from pq_sqlite import (
         FILOSQLiteAckQueue as FILOSQLiteAckQueue,
-    )
-    from pq_sqlite import (
         FILOSQLiteQueue as FILOSQLiteQueue,
-    )
-    from pq_sqlite import (
         PDict as PDict,
-    )
-    from pq_sqlite import (
         PriorityQueue as PriorityQueue,
-    )
-    from pq_sqlite import (
         SQLiteAckQueue as SQLiteAckQueue,
-    )
-    from pq_sqlite import (
         SQLiteQueue as SQLiteQueue,
-    )
-    from pq_sqlite import (
         UniqueAckQ as UniqueAckQ,
-    )
-    from pq_sqlite import (
         UniqueQ as UniqueQ,
     )
 

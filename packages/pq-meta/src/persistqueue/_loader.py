@@ -35,7 +35,8 @@ def load_backend(backend: str, *, wanted: str) -> ModuleType:
         if exc.name != info.module:
             raise  # a missing dependency inside an installed backend is a real bug: keep it visible
         raise MissingBackendError(
-            f"{wanted} needs the {info.distribution} backend, which is not installed: {_install_hint(backend)}",
+            f"{wanted} needs the {info.distribution} backend, which is not installed: "
+            f"{_install_hint(backend)}",
             extra=info.extra,
             name=info.module,
         ) from exc
