@@ -1,0 +1,151 @@
+"""What the hardware allows: a raw sqlite3 loop and a raw file append loop per workload.
+
+Each loop does the least work a queue of that family must do per item at a durability level
+(one committed transaction per put and per removal; one write, plus fsync at ``full``), with
+the same pickled items, so a row can be read as a fraction of it.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import sqlite3
+import struct
+import tempfile
+import time
+from typing import Any
+
+from .items import make_items
+
+FAMILIES: tuple[str, ...] = ("sqlite", "file")
+BATCH_SIZE = 100
+# threads8 and procs2x2 do a put and a removal per item, as read_write_many does.
+WORKLOAD_FOR: dict[str, str] = {
+    "write": "write",
+    "read_write_1": "read_write_1",
+    "read_write_many": "read_write_many",
+    "batch": "batch",
+    "threads8": "read_write_many",
+    "procs2x2": "read_write_many",
+}
+_HEADER = struct.Struct("<I")
+
+
+def limit_workload(workload: str) -> str:
+    """The raw loop a row's workload is compared with."""
+    return WORKLOAD_FOR[workload]
+
+
+def run(family: str, workload: str, durability: str, n: int, item_kind: str, workdir: str) -> float:
+    """Seconds the raw ``family`` loop takes for ``workload`` at ``durability`` ("normal"/"full")."""
+    if durability not in ("normal", "full"):
+        raise ValueError(f"durability must be 'normal' or 'full', not {durability!r}")
+    blobs = [pickle.dumps(item, protocol=4) for item in make_items(item_kind, n)]
+    path = tempfile.mkdtemp(prefix=f"limit-{family}-", dir=workdir)
+    try:
+        if family == "sqlite":
+            return _sqlite(limit_workload(workload), durability, blobs, path)
+        if family == "file":
+            return _file(limit_workload(workload), durability, blobs, path)
+        raise ValueError(f"no limit loop for family {family!r}; known: {', '.join(FAMILIES)}")
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _sqlite(workload: str, durability: str, blobs: list[bytes], path: str) -> float:
+    conn = sqlite3.connect(os.path.join(path, "data.db"), isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
+        conn.execute("CREATE TABLE q (_id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB, timestamp FLOAT)")
+        insert = "INSERT INTO q (data, timestamp) VALUES (?, ?)"
+        start = time.perf_counter()
+        if workload == "batch":
+            for i in range(0, len(blobs), BATCH_SIZE):
+                now = time.time()
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany(insert, [(b, now) for b in blobs[i : i + BATCH_SIZE]])
+                conn.execute("COMMIT")
+            left = len(blobs)
+            while left:
+                conn.execute("BEGIN IMMEDIATE")
+                rows = conn.execute("SELECT _id, data FROM q ORDER BY _id LIMIT ?", (BATCH_SIZE,)).fetchall()
+                conn.execute("DELETE FROM q WHERE _id <= ?", (rows[-1][0],))
+                conn.execute("COMMIT")
+                for _, data in rows:
+                    pickle.loads(data)
+                left -= len(rows)
+            return time.perf_counter() - start
+        for blob in blobs:
+            conn.execute(insert, (blob, time.time()))
+        if workload == "read_write_1":
+            cursor = 0
+            for _ in blobs:
+                row = conn.execute(
+                    "SELECT _id, data FROM q WHERE _id > ? ORDER BY _id LIMIT 1", (cursor,)
+                ).fetchone()
+                cursor = row[0]
+                pickle.loads(row[1])
+            conn.execute("DELETE FROM q WHERE _id <= ?", (cursor,))
+        elif workload == "read_write_many":
+            for _ in blobs:
+                conn.execute("BEGIN IMMEDIATE")
+                row = conn.execute("SELECT _id, data FROM q ORDER BY _id LIMIT 1").fetchone()
+                conn.execute("DELETE FROM q WHERE _id = ?", (row[0],))
+                conn.execute("COMMIT")
+                pickle.loads(row[1])
+        return time.perf_counter() - start
+    finally:
+        conn.close()
+
+
+def _file(workload: str, durability: str, blobs: list[bytes], path: str) -> float:
+    sync = durability == "full"
+    data_path = os.path.join(path, "q00000")
+    state_fd = os.open(os.path.join(path, "tail"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        with open(data_path, "ab") as out:
+            start = time.perf_counter()
+            step = BATCH_SIZE if workload == "batch" else 1
+            for i in range(0, len(blobs), step):
+                out.write(b"".join(_HEADER.pack(len(b)) + b for b in blobs[i : i + step]))
+                out.flush()
+                if sync:
+                    os.fsync(out.fileno())
+        if workload == "write":
+            return time.perf_counter() - start
+        with open(data_path, "rb") as src:
+            for count in range(1, len(blobs) + 1):
+                (size,) = _HEADER.unpack(src.read(_HEADER.size))
+                pickle.loads(src.read(size))
+                if workload == "read_write_1" and count < len(blobs):
+                    continue
+                if workload == "batch" and count % BATCH_SIZE and count < len(blobs):
+                    continue
+                _save_tail(state_fd, src.tell(), sync)
+        return time.perf_counter() - start
+    finally:
+        os.close(state_fd)
+
+
+def _save_tail(fd: int, offset: int, sync: bool) -> None:
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, struct.pack("<Q", offset))
+    if sync:
+        os.fsync(fd)
+
+
+def describe(family: str, durability: str) -> dict[str, Any]:
+    """Human words for a limit loop, for the report."""
+    if family == "sqlite":
+        return {
+            "family": family,
+            "durability": durability,
+            "settings": f"WAL, synchronous={durability.upper()}",
+        }
+    return {
+        "family": family,
+        "durability": durability,
+        "settings": "write+flush" + ("+fsync" if durability == "full" else ""),
+    }

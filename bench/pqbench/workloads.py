@@ -1,0 +1,310 @@
+"""The timed bodies of every benchmark row, written against the API 1.1.0 and 2 share.
+
+Standard library only: the 1.1.0 worker runs these same functions inside its own venv.
+Each workload gets an *opener* (``opener(path, shared) -> queue``), builds its items and
+opens the queue before the clock starts, and closes it after the clock stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .items import make_items
+
+Opener = Callable[[str, bool], Any]
+
+WORKLOADS: tuple[str, ...] = ("write", "read_write_1", "read_write_many", "batch", "threads8", "procs2x2")
+SIMPLE_WORKLOADS: tuple[str, ...] = ("write", "read_write_1", "read_write_many")
+BATCH_SIZE = 100
+THREADS = 8
+PRODUCERS = 2
+CONSUMERS = 2
+
+
+def _close(q: Any) -> None:
+    """Close a queue if its class has close() (1.1.0's file Queue has none)."""
+    close = getattr(q, "close", None)
+    if close is not None:
+        close()
+
+
+def _is_empty_error(exc: BaseException) -> bool:
+    """True for ``Empty`` of either version (1.1.0's is not a ``queue.Empty``)."""
+    return type(exc).__name__ == "Empty"
+
+
+def skip_reason(kind: str, workload: str, cls: Any, legacy: bool) -> str | None:
+    """Why ``workload`` cannot run on ``cls``, or None when it can."""
+    if workload not in WORKLOADS:
+        raise ValueError(f"unknown workload {workload!r}; known: {', '.join(WORKLOADS)}")
+    caps = getattr(cls, "capabilities", None)
+    if kind == "async-queue" and workload not in SIMPLE_WORKLOADS:
+        return "async rows cover the three 1.1.0 workloads only"
+    if kind == "ack" and workload == "read_write_1":
+        return "ack queues have no single task_done that commits reads; see read_write_many (get+ack)"
+    if workload == "batch":
+        if kind == "dict":
+            return "PDict has no batch calls"
+        needed = ("put_many", "get_many", "ack_many") if kind == "ack" else ("put_many", "get_many")
+        missing = [name for name in needed if not hasattr(cls, name)]
+        if missing:
+            return f"{'1.1.0' if legacy else 'class'} has no {', '.join(missing)}"
+    if workload == "threads8" and caps is not None and not caps.supports("multithread"):
+        return "class is not declared thread-safe (capability multithread)"
+    if workload == "procs2x2":
+        if legacy:
+            return "1.1.0 is not multi-process safe (lost or duplicate items, 10 s polling)"
+        if caps is None or not caps.supports("multiprocess"):
+            return "class is not declared multi-process safe (capability multiprocess)"
+        if "fork" not in __import__("multiprocessing").get_all_start_methods():
+            return "needs the fork start method"
+    return None
+
+
+def run(kind: str, workload: str, opener: Opener, n: int, item_kind: str, workdir: str) -> float:
+    """Run one workload on a fresh queue under ``workdir`` and return its wall-clock seconds."""
+    items = make_items(item_kind, n)
+    path = tempfile.mkdtemp(prefix=f"{workload}-", dir=workdir)
+    try:
+        if kind == "async-queue":
+            return asyncio.run(_run_async(workload, opener, path, items))
+        if workload == "procs2x2":
+            return _procs(kind, opener, path, items)
+        q = opener(path, workload == "threads8")
+        try:
+            body = _BODIES[(kind, workload)]
+            start = time.perf_counter()
+            body(q, items)
+            return time.perf_counter() - start
+        finally:
+            _close(q)
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+# -- plain queues ------------------------------------------------------------------------
+
+
+def _q_write(q: Any, items: list[Any]) -> None:
+    for item in items:
+        q.put(item)
+
+
+def _q_rw1(q: Any, items: list[Any]) -> None:
+    for item in items:
+        q.put(item)
+    for _ in items:
+        q.get()
+    q.task_done()
+
+
+def _q_rw_many(q: Any, items: list[Any]) -> None:
+    for item in items:
+        q.put(item)
+    for _ in items:
+        q.get()
+        q.task_done()
+
+
+def _q_batch(q: Any, items: list[Any]) -> None:
+    for i in range(0, len(items), BATCH_SIZE):
+        q.put_many(items[i : i + BATCH_SIZE])
+    left = len(items)
+    while left:
+        got = q.get_many(min(BATCH_SIZE, left))
+        for _ in got:
+            q.task_done()
+        left -= len(got)
+
+
+def _threaded_puts(put: Callable[[Any], Any], items: list[Any]) -> None:
+    shares = [items[i::THREADS] for i in range(THREADS)]
+    errors: list[BaseException] = []
+
+    def produce(share: list[Any]) -> None:
+        try:
+            for item in share:
+                put(item)
+        except BaseException as exc:  # reported in the calling thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=produce, args=(share,)) for share in shares]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
+def _q_threads(q: Any, items: list[Any]) -> None:
+    _threaded_puts(q.put, items)
+    for _ in items:
+        q.get()
+        q.task_done()
+
+
+# -- ack queues --------------------------------------------------------------------------
+
+
+def _ack_rw_many(q: Any, items: list[Any]) -> None:
+    for item in items:
+        q.put(item)
+    for _ in items:
+        q.ack(q.get())
+
+
+def _ack_batch(q: Any, items: list[Any]) -> None:
+    for i in range(0, len(items), BATCH_SIZE):
+        q.put_many(items[i : i + BATCH_SIZE])
+    left = len(items)
+    while left:
+        got = q.get_many(min(BATCH_SIZE, left))
+        q.ack_many(got)
+        left -= len(got)
+
+
+def _ack_threads(q: Any, items: list[Any]) -> None:
+    _threaded_puts(q.put, items)
+    for _ in items:
+        q.ack(q.get())
+
+
+# -- PDict -------------------------------------------------------------------------------
+
+
+def _d_write(d: Any, items: list[Any]) -> None:
+    for i, item in enumerate(items):
+        d[f"k{i}"] = item
+
+
+def _d_rw1(d: Any, items: list[Any]) -> None:
+    _d_write(d, items)
+    for i in range(len(items)):
+        d[f"k{i}"]
+
+
+def _d_rw_many(d: Any, items: list[Any]) -> None:
+    _d_write(d, items)
+    for i in range(len(items)):
+        d[f"k{i}"]
+        del d[f"k{i}"]
+
+
+def _d_threads(d: Any, items: list[Any]) -> None:
+    keyed = list(enumerate(items))
+    _threaded_puts(lambda pair: d.__setitem__(f"k{pair[0]}", pair[1]), keyed)
+    for i in range(len(items)):
+        d[f"k{i}"]
+        del d[f"k{i}"]
+
+
+_BODIES: dict[tuple[str, str], Callable[[Any, list[Any]], None]] = {
+    ("queue", "write"): _q_write,
+    ("queue", "read_write_1"): _q_rw1,
+    ("queue", "read_write_many"): _q_rw_many,
+    ("queue", "batch"): _q_batch,
+    ("queue", "threads8"): _q_threads,
+    ("ack", "write"): _q_write,
+    ("ack", "read_write_many"): _ack_rw_many,
+    ("ack", "batch"): _ack_batch,
+    ("ack", "threads8"): _ack_threads,
+    ("dict", "write"): _d_write,
+    ("dict", "read_write_1"): _d_rw1,
+    ("dict", "read_write_many"): _d_rw_many,
+    ("dict", "threads8"): _d_threads,
+}
+
+
+# -- async queues ------------------------------------------------------------------------
+
+
+async def _run_async(workload: str, opener: Opener, path: str, items: list[Any]) -> float:
+    q = opener(path, False)
+    try:
+        start = time.perf_counter()
+        for item in items:
+            await q.put(item)
+        if workload != "write":
+            for _ in items:
+                await q.get()
+                if workload == "read_write_many":
+                    await q.task_done()
+            if workload == "read_write_1":
+                await q.task_done()
+        return time.perf_counter() - start
+    finally:
+        await q.close()
+
+
+# -- processes ---------------------------------------------------------------------------
+
+
+def _procs(kind: str, opener: Opener, path: str, items: list[Any]) -> float:
+    """2 producer and 2 consumer processes on one queue; the clock covers puts and gets only."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    _close(opener(path, False))  # create the storage before the children race to
+    n = len(items)
+    got = ctx.Value("i", 0)
+    ready = ctx.Barrier(PRODUCERS + CONSUMERS + 1)
+    go = ctx.Event()
+
+    def produce(share: list[Any]) -> None:
+        q = opener(path, False)
+        ready.wait()
+        go.wait()
+        for item in share:
+            q.put(item)
+        _close(q)
+
+    def consume() -> None:
+        q = opener(path, False)
+        ready.wait()
+        go.wait()
+        while got.value < n:
+            try:
+                item = q.get(timeout=0.05)
+            except Exception as exc:
+                if _is_empty_error(exc):
+                    continue
+                raise
+            if kind == "ack":
+                q.ack(item)
+            else:
+                q.task_done()
+            with got.get_lock():
+                got.value += 1
+        _close(q)
+
+    procs = [ctx.Process(target=produce, args=(items[i::PRODUCERS],)) for i in range(PRODUCERS)]
+    procs += [ctx.Process(target=consume) for _ in range(CONSUMERS)]
+    for p in procs:
+        p.start()
+    try:
+        ready.wait(timeout=60)
+        start = time.perf_counter()
+        go.set()
+        for p in procs:
+            p.join(timeout=300)
+        elapsed = time.perf_counter() - start
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+                p.join()
+    bad = [p.exitcode for p in procs if p.exitcode != 0]
+    if bad:
+        raise RuntimeError(
+            f"a benchmark child process failed (exit codes {bad}); run it alone to see its error"
+        )
+    if got.value != n:
+        raise RuntimeError(f"consumers received {got.value} items, expected {n}")
+    return elapsed
