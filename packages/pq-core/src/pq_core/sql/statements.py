@@ -1,0 +1,109 @@
+"""The DDL and statements of one queue or dict table, built for a :class:`Dialect`.
+
+Statements take their values as parameters (never formatted in); only validated table names
+and fixed column names are spelled into the text. Every "next item" choice goes through
+:meth:`QueueStatements.order_by`, so FIFO, LIFO and priority differ in exactly one place.
+Claimed rows of plain queues carry an owner token in ``owner`` (NULL = ready).
+"""
+
+from __future__ import annotations
+
+from .dialect import Dialect
+from .tables import Column, TableKind
+
+__all__ = ["QueueStatements"]
+
+_ORDER = {"fifo": "_id ASC", "lifo": "_id DESC", "priority": "priority ASC, _id ASC", "key": "key ASC"}
+
+
+class QueueStatements:
+    """SQL text for one table of one kind, in one dialect (attributes are plain strings)."""
+
+    def __init__(self, dialect: Dialect, kind: TableKind, table: str) -> None:
+        self.dialect = dialect
+        self.kind = kind
+        self.table = table
+        t = self.t = dialect.ident(table)
+        p = dialect.placeholder
+        self.order_by = _ORDER[kind.order]
+        ready = "owner IS NULL"
+        cols = "_id, data, timestamp"
+        self.columns = cols
+        self.count = f"SELECT COUNT(*) FROM {t}"
+        if kind.order == "key":
+            return
+        value_cols = ["data", "timestamp"] + (["priority"] if kind.order == "priority" else [])
+        verb = dialect.insert_ignore if kind.unique else "INSERT"
+        self.insert = f"{verb} INTO {t} ({', '.join(value_cols)}) VALUES ({dialect.params(len(value_cols))})"
+        self.next_id = f"SELECT _id FROM {t} WHERE {ready} ORDER BY {self.order_by} LIMIT 1"
+        self.next_ids = f"SELECT _id FROM {t} WHERE {ready} ORDER BY {self.order_by} LIMIT {p}"
+        self.select_next = f"SELECT {cols} FROM {t} WHERE {ready} ORDER BY {self.order_by} LIMIT 1"
+        self.select_next_many = (
+            f"SELECT {cols} FROM {t} WHERE {ready} ORDER BY {self.order_by} LIMIT {p}{dialect.lock_rows}"
+        )
+        self.select_id = f"SELECT {cols} FROM {t} WHERE _id = {p} AND {ready}{dialect.lock_rows}"
+        self.delete_id = f"DELETE FROM {t} WHERE _id = {p}"
+        self.claim_id = f"UPDATE {t} SET owner = {p} WHERE _id = {p} AND {ready}"
+        # Single-statement claims (RETURNING): the row is chosen and taken in one step.
+        self.take_next = f"DELETE FROM {t} WHERE _id = ({self.next_id}) RETURNING {cols}"
+        self.take_id = f"DELETE FROM {t} WHERE _id = {p} AND {ready} RETURNING {cols}"
+        self.take_many = f"DELETE FROM {t} WHERE _id IN ({self.next_ids}) RETURNING {cols}"
+        self.own_next = f"UPDATE {t} SET owner = {p} WHERE _id = ({self.next_id}) RETURNING {cols}"
+        self.own_id = f"UPDATE {t} SET owner = {p} WHERE _id = {p} AND {ready} RETURNING {cols}"
+        self.own_many = f"UPDATE {t} SET owner = {p} WHERE _id IN ({self.next_ids}) RETURNING {cols}"
+        if kind.order == "priority":  # RETURNING gives rows in no set order: return the sort key too
+            self.take_many = self.take_many + ", priority"
+            self.own_many = self.own_many + ", priority"
+            self.select_next_many = (
+                f"SELECT {cols}, priority FROM {t} WHERE {ready} ORDER BY {self.order_by} "
+                f"LIMIT {p}{dialect.lock_rows}"
+            )
+        self.count_ready = f"SELECT COUNT(*) FROM {t} WHERE {ready}"
+        self.count_owned = f"SELECT COUNT(*) FROM {t} WHERE owner IS NOT NULL"
+        self.oldest_ready = f"SELECT MIN(timestamp) FROM {t} WHERE {ready}"
+        self.owners = f"SELECT DISTINCT owner FROM {t} WHERE owner IS NOT NULL"
+        self.release_owner = f"UPDATE {t} SET owner = NULL WHERE owner = {p}"
+        self.delete_owner = f"DELETE FROM {t} WHERE owner = {p}"
+        self.update_data = f"UPDATE {t} SET data = {p} WHERE _id = {p}"
+        self.select_all = f"SELECT {cols} FROM {t} ORDER BY _id ASC"
+        self.clear = f"DELETE FROM {t}"
+
+    def column_sql(self, column: Column) -> str:
+        """A column definition for CREATE TABLE / ALTER TABLE ADD COLUMN."""
+        text = f"{self.dialect.ident(column.name)} {self.dialect.type_of(column.type)}"
+        if column.default is not None:
+            text += f" DEFAULT {column.default}"
+        return text
+
+    def create_table(self) -> str:
+        """``CREATE TABLE IF NOT EXISTS`` with the 1.1.0 columns and every added one."""
+        d = self.dialect
+        if self.kind.order == "key":
+            key = f"{d.ident('key')} {d.type_of('key')} PRIMARY KEY"
+            parts = [key, self.column_sql(Column("data", "blob"))]
+        else:
+            parts = [f"{d.ident('_id')} INTEGER PRIMARY KEY {d.autoincrement}"]
+            parts += [self.column_sql(column) for column in self.kind.all_columns()]
+            if self.kind.unique:
+                parts.append("UNIQUE (data)")
+        return f"CREATE TABLE IF NOT EXISTS {self.t} ({', '.join(parts)})"
+
+    def add_column(self, column: Column) -> str:
+        """``ALTER TABLE ... ADD COLUMN`` for a migration."""
+        return f"ALTER TABLE {self.t} ADD COLUMN {self.column_sql(column)}"
+
+    def create_indexes(self) -> list[str]:
+        """Indexes the claim and release statements rely on to stay fast at any depth."""
+        if self.kind.order == "key":
+            return []
+        d = self.dialect
+        statements = []
+        owned = "owner" in {column.name for column in self.kind.all_columns()}
+        if owned:
+            where = " WHERE owner IS NOT NULL" if d.partial_index else ""
+            name = d.ident(f"{self.table}_owner")
+            statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON {self.t} (owner){where}")
+        if self.kind.order == "priority":
+            name = d.ident(f"{self.table}_priority")
+            statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON {self.t} (priority, _id)")
+        return statements

@@ -1,0 +1,248 @@
+"""``SQLiteBase``: what every SQLite queue and PDict shares (1.1.0's constructor and lifecycle).
+
+Subclasses set ``_KIND`` (a key of :data:`pq_core.sql.KINDS`) and, for unique tables,
+``_SORT_KEYS = True``. The base then provides, for them and for the ack queues:
+
+* the 1.1.0 constructor ``(path, name='default', multithreading=False, timeout=10.0,
+  auto_commit=True, serializer=pickle, db_file_name=None)`` plus keyword ``durability``;
+* ``self._db`` (:class:`~pq_sqlite.connection.Database`), ``self._table`` (prepared
+  :class:`~pq_sqlite.schema.Table`; ``self._sql`` its statements) and ``self._owner`` (this
+  instance's owner token, see :mod:`pq_sqlite.owners`);
+* ``_encode(item)`` (``SerializationError``, nothing written) and ``_decode_row(conn, row)``
+  which moves an undecodable row to ``pq_quarantine`` inside the caller's transaction and
+  returns a :class:`Corrupt` marker, so one bad row never wedges the queue;
+* ``_reclaim_dead_owners()`` giving back rows held by closed or dead instances (throttled);
+* ``_wait_for(claim, block, timeout)``: the blocking loop of every get, polling
+  ``Database.version()`` so a waiting consumer costs one cheap PRAGMA per 20 ms;
+* ``close()`` (idempotent; calls the ``_release()`` hook first), context manager, ``__del__``,
+  ``shrink_disk_usage()``, ``_bytes_on_disk()``, ``_quarantined()``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, ClassVar
+
+from pq_core import codec
+from pq_core.deadline import Deadline, check_timeout
+from pq_core.durability import check_durability
+from pq_core.exceptions import CorruptionError, Empty
+from pq_core.serializers import pickle as pickle_serializer
+from pq_core.sql import KINDS, table_name
+from pq_core.waiting import NOTHING, _Nothing
+
+from . import owners
+from .connection import Database
+from .schema import QUARANTINE, Table, prepare
+
+__all__ = ["Corrupt", "SQLiteBase"]
+
+_RECLAIM_EVERY = 1.0  # seconds between checks for rows held by dead owners while waiting
+
+
+class Corrupt:
+    """Returned by ``_decode_row`` in place of an item that could not be decoded (now quarantined)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: CorruptionError) -> None:
+        self.error = error
+
+
+class SQLiteBase:
+    """Connection, table, serializer and lifecycle shared by every SQLite queue and PDict."""
+
+    _KIND: ClassVar[str] = "queue"
+    _SORT_KEYS: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        name: str = "default",
+        multithreading: bool = False,
+        timeout: float = 10.0,
+        auto_commit: bool = True,
+        serializer: Any = pickle_serializer,
+        db_file_name: str | None = None,
+        *,
+        durability: str = "full",
+    ) -> None:
+        self._db: Database | None = None
+        self._owner = ""
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a directory path (str) or ':memory:', not {type(path).__name__}")
+        path = os.fspath(path)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
+            raise ValueError(f"timeout must be a non-negative number of seconds, not {timeout!r}")
+        if not callable(getattr(serializer, "dumps", None)) or not callable(
+            getattr(serializer, "loads", None)
+        ):
+            raise TypeError("serializer must provide dumps() and loads(), like pq_core.serializers.pickle")
+        if db_file_name is not None and (not isinstance(db_file_name, str) or os.sep in db_file_name):
+            raise ValueError(f"db_file_name must be a plain file name, not {db_file_name!r}")
+        self.path = path
+        self.name = name
+        self.multithreading = multithreading  # accepted for 1.1.0; every instance is thread-safe
+        self.timeout = timeout
+        self.auto_commit = auto_commit
+        self._serializer = serializer
+        self.db_file_name = db_file_name
+        self.memory_sql = path == ":memory:"
+        self.durability = check_durability(durability)
+        kind = KINDS[self._KIND]
+        table = table_name(kind, name)
+        self._db = Database(path, db_file_name, float(timeout), self.durability)
+        try:
+            self._table: Table = prepare(self._db, kind, table)
+        except BaseException:
+            self._db.close()
+            raise
+        self._sql = self._table.sql
+        self._owner = owners.new_token()
+        self._last_reclaim = 0.0
+
+    # -- encoding -------------------------------------------------------------------------
+
+    def _encode(self, item: Any) -> bytes:
+        """Serialize ``item`` completely in memory (``SerializationError``; nothing written)."""
+        return codec.encode(self._serializer, item, sort_keys=self._SORT_KEYS)
+
+    def _decode_row(self, conn: sqlite3.Connection, row: tuple[Any, ...]) -> Any:
+        """Decode ``row`` (_id, data, timestamp, ...); on failure quarantine it and return ``Corrupt``."""
+        try:
+            return self._serializer.loads(row[1])
+        except Exception as exc:
+            conn.execute(
+                f"INSERT INTO {QUARANTINE} (tbl, item_id, data, timestamp, error, quarantined_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (self._table.name, row[0], row[1], row[2], f"{type(exc).__name__}: {exc}", time.time()),
+            )
+            conn.execute(self._sql.delete_id, (row[0],))
+            return Corrupt(
+                CorruptionError(
+                    f"item {row[0]} of {self._table.name} in {self._db_file} cannot be decoded "
+                    f"({type(exc).__name__}: {exc}); it was moved to table {QUARANTINE} and the queue "
+                    "moves on. Check the serializer matches the one the item was written with.",
+                    path=self._db_file,
+                    item_id=row[0],
+                )
+            )
+
+    @property
+    def _db_file(self) -> str:
+        return self._db.file if self._db is not None else self.path
+
+    # -- waiting --------------------------------------------------------------------------
+
+    def _wait_for(self, claim: Callable[[], Any], block: bool, timeout: float | None, what: str) -> Any:
+        """Run ``claim`` (returns ``NOTHING`` when nothing is ready) until it succeeds or time runs out."""
+        if block:
+            check_timeout(timeout)
+        result = claim()
+        if result is not NOTHING:
+            return result
+        deadline = Deadline(block, timeout)
+        if deadline.expired():
+            raise Empty(f"{what}: the queue has no item ready")
+        db = self._database()
+        seen: list[tuple[int, int] | None] = [None]
+
+        def attempt() -> Any | _Nothing:
+            version = db.version()
+            if version == seen[0]:
+                self._reclaim_dead_owners()
+                return NOTHING
+            seen[0] = version
+            return claim()
+
+        def timed_out() -> BaseException:
+            return Empty(f"{what}: no item became ready within {timeout} seconds")
+
+        return db.wakeup.retry(attempt, deadline, timed_out)
+
+    # -- claims held by instances ---------------------------------------------------------
+
+    def _reclaim_dead_owners(self, force: bool = False) -> int:
+        """Give back rows whose owner closed or died; at most once a second unless ``force``."""
+        now = time.monotonic()
+        if not force and now - self._last_reclaim < _RECLAIM_EVERY:
+            return 0
+        self._last_reclaim = now
+        db = self._database()
+        tokens = db.read(lambda conn: [row[0] for row in conn.execute(self._sql.owners)])
+        dead = [token for token in tokens if token != self._owner and not owners.is_alive(token)]
+        if not dead:
+            return 0
+
+        def op(conn: sqlite3.Connection) -> int:
+            return sum(conn.execute(self._sql.release_owner, (token,)).rowcount for token in dead)
+
+        released = db.write(op)
+        if released:
+            db.wakeup.notify()
+        return released
+
+    def _release(self) -> None:
+        """Hook run by ``close()`` before the connection closes (plain queues give rows back)."""
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def _database(self) -> Database:
+        if self._db is None:
+            raise sqlite3.ProgrammingError("Cannot operate on a queue whose constructor failed.")
+        return self._db
+
+    def close(self) -> None:
+        """Give back claimed rows and close the connection; a second call does nothing."""
+        db = self._db
+        if db is None or db.closed:
+            return
+        try:
+            self._release()
+        finally:
+            owners.forget(self._owner)
+            db.close()
+
+    def __enter__(self: Any) -> Any:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            if self._owner:
+                owners.forget(self._owner)
+            if self._db is not None:
+                self._db.close()  # no writes here: dead-owner reclaim gives any held rows back
+        except Exception:
+            pass
+
+    # -- space and stats ------------------------------------------------------------------
+
+    def shrink_disk_usage(self) -> None:
+        """Return free pages to the OS: ``VACUUM`` then truncate the WAL (1.1.0 API)."""
+        db = self._database()
+        db.execute_outside_transaction("VACUUM")
+        db.execute_outside_transaction("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _bytes_on_disk(self) -> int:
+        return self._database().bytes_on_disk()
+
+    def _quarantined(self) -> int:
+        """Rows of this table set aside in ``pq_quarantine`` (all time)."""
+        sql = f"SELECT COUNT(*) FROM {QUARANTINE} WHERE tbl = ?"
+        return int(self._database().read(lambda conn: conn.execute(sql, (self._table.name,)).fetchone()[0]))
+
+    @property
+    def _getter(self) -> sqlite3.Connection:
+        """1.1.0 attribute: the connection (use the queue's methods; direct use bypasses its lock)."""
+        return self._database().conn
+
+    _putter = _getter

@@ -1,0 +1,257 @@
+"""One SQLite connection per queue instance, shared safely by threads, with group commit.
+
+:class:`Database` is the only place that talks to ``sqlite3``'s connection object. Its API:
+
+* ``write(op, sync=True)`` runs ``op(conn)`` inside ``BEGIN IMMEDIATE ... COMMIT`` and returns
+  what ``op`` returned (or raises what it raised). Calls from several threads that arrive while
+  a commit is in progress are committed together in the next transaction (group commit), so at
+  ``durability="full"`` they share one fsync. An ``op`` must only touch the database through
+  the connection it is given and be safe to run again: on "database is locked/busy" the whole
+  transaction is rolled back and retried with backoff until ``timeout`` has passed.
+  ``sync=False`` (for claims whose loss only means a redelivery) commits without an fsync at
+  full durability; the next synced commit makes it durable too (WAL is append-only).
+* ``read(fn)`` runs ``fn(conn)`` under the connection lock, outside any explicit transaction.
+* ``version()`` changes whenever this database may hold new data: ``PRAGMA data_version``
+  (commits by other connections) combined with this connection's own commit count. Blocked
+  gets poll it cheaply instead of re-running their claim query.
+* ``wakeup`` is a :class:`pq_core.waiting.Wakeup` shared by every instance on the same file in
+  this process; writers call ``wakeup.notify()`` after a commit that adds ready rows.
+* ``close()`` is idempotent; any later call raises ``sqlite3.ProgrammingError`` as 1.1.0 did.
+
+Durability: WAL journal always (files ``-wal``/``-shm`` beside the database);
+``synchronous=FULL`` for ``"full"`` (each commit is fsynced) and ``NORMAL`` for ``"normal"``
+(a killed process loses nothing; an OS crash may lose the last commits, never corrupts).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pq_core.durability import Durability
+from pq_core.waiting import Wakeup
+
+__all__ = ["HAS_RETURNING", "Database", "is_busy"]
+
+T = TypeVar("T")
+
+HAS_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
+"""``DELETE/UPDATE ... RETURNING`` is available in the linked SQLite library."""
+
+_wakeups: dict[str, Wakeup] = {}
+_wakeups_lock = threading.Lock()
+
+
+def _wakeup_for(key: str) -> Wakeup:
+    """The process-wide :class:`Wakeup` of one database file."""
+    with _wakeups_lock:
+        wakeup = _wakeups.get(key)
+        if wakeup is None:
+            wakeup = _wakeups[key] = Wakeup()
+        return wakeup
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for SQLite's transient lock errors, which are retried rather than shown to the user."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class _Request:
+    """One write waiting to be committed, and its outcome."""
+
+    __slots__ = ("done", "error", "op", "result", "sync")
+
+    def __init__(self, op: Callable[[sqlite3.Connection], Any], sync: bool) -> None:
+        self.op = op
+        self.sync = sync
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+class Database:
+    """A connection to one SQLite file (or ``:memory:``) with locking, retries and group commit."""
+
+    def __init__(self, path: str, db_file_name: str | None, timeout: float, durability: Durability) -> None:
+        self.memory = path == ":memory:"
+        if self.memory:
+            self.file = ":memory:"
+        else:
+            os.makedirs(path, exist_ok=True)
+            self.file = os.path.join(path, db_file_name or "data.db")
+        self.timeout = timeout
+        self.durability = durability
+        self.lock = threading.RLock()
+        self.commits = 0
+        self._pending: list[_Request] = []
+        self._pending_lock = threading.Lock()
+        self._closed = False
+        self._sync_pragma = "FULL" if durability == "full" else "NORMAL"
+        self.conn = sqlite3.connect(self.file, timeout=timeout, check_same_thread=False, isolation_level=None)
+        try:
+            self._retry(self._configure)
+        except BaseException:
+            self.conn.close()
+            raise
+        key = f"memory:{id(self)}" if self.memory else os.path.realpath(self.file)
+        self.wakeup = _wakeup_for(key)
+
+    def _configure(self) -> None:
+        conn = self.conn
+        # Only takes effect on a database without tables: new files get incremental vacuum.
+        conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        if not self.memory:
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise sqlite3.OperationalError(f"could not switch {self.file} to WAL mode (got {mode!r})")
+        conn.execute(f"PRAGMA synchronous={self._sync_pragma}")
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise sqlite3.ProgrammingError(
+                f"Cannot operate on a closed queue ({self.file}); open a new instance to keep using it."
+            )
+
+    def _retry(self, fn: Callable[[], T]) -> T:
+        """Run ``fn``, retrying SQLite busy/locked errors with backoff until ``timeout`` has passed."""
+        give_up = time.monotonic() + max(self.timeout, 0.05)
+        delay = 0.001
+        while True:
+            try:
+                return fn()
+            except sqlite3.OperationalError as exc:
+                if self.conn.in_transaction:
+                    self._rollback()
+                if not is_busy(exc) or time.monotonic() >= give_up:
+                    raise
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.05)
+
+    def _rollback(self) -> None:
+        try:
+            self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def write(self, op: Callable[[sqlite3.Connection], T], sync: bool = True) -> T:
+        """Run ``op`` in a write transaction (possibly shared with other threads' writes)."""
+        request = _Request(op, sync)
+        with self._pending_lock:
+            self._pending.append(request)
+        with self.lock:
+            if not request.done:
+                with self._pending_lock:
+                    batch, self._pending = self._pending, []
+                self._run(batch)
+        if request.error is not None:
+            raise request.error
+        return request.result  # type: ignore[no-any-return]
+
+    def _run(self, batch: list[_Request]) -> None:
+        try:
+            self._check_open()
+            try:
+                self._retry(lambda: self._commit(batch))
+            except sqlite3.Error as exc:
+                if len(batch) == 1:
+                    raise
+                # One write broke the shared transaction: give each its own so only it fails.
+                del exc
+                for request in batch:
+                    try:
+                        self._retry(lambda r=request: self._commit([r]))  # type: ignore[misc]
+                    except sqlite3.Error as single:
+                        request.error = single
+                        request.done = True
+        except BaseException as exc:
+            for request in batch:
+                if not request.done:
+                    request.error = exc
+                    request.done = True
+            if not isinstance(exc, Exception):
+                raise
+
+    def _commit(self, batch: list[_Request]) -> None:
+        conn = self.conn
+        relaxed = self.durability == "full" and not any(request.sync for request in batch)
+        if relaxed:
+            conn.execute("PRAGMA synchronous=OFF")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            outcomes: list[tuple[Any, BaseException | None]] = []
+            for request in batch:
+                try:
+                    outcomes.append((request.op(conn), None))
+                except sqlite3.IntegrityError as exc:  # a statement-level failure: the rest stands
+                    outcomes.append((None, exc))
+                except sqlite3.Error:
+                    raise
+                except Exception as exc:  # raised by the op before it wrote anything
+                    outcomes.append((None, exc))
+            conn.execute("COMMIT")
+        finally:
+            if relaxed:
+                conn.execute(f"PRAGMA synchronous={self._sync_pragma}")
+        self.commits += 1
+        for request, (result, error) in zip(batch, outcomes):
+            request.result = result
+            request.error = error
+            request.done = True
+
+    def execute_outside_transaction(self, sql: str) -> None:
+        """Run a statement that cannot be inside a transaction (VACUUM, checkpoints)."""
+        with self.lock:
+            self._check_open()
+            self._retry(lambda: self.conn.execute(sql).fetchall())
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(conn)`` under the connection lock (each statement sees committed data)."""
+        with self.lock:
+            self._check_open()
+            return self._retry(lambda: fn(self.conn))
+
+    def version(self) -> tuple[int, int]:
+        """Changes whenever this connection or any other one committed (see module docstring)."""
+        with self.lock:
+            self._check_open()
+            row = self._retry(lambda: self.conn.execute("PRAGMA data_version").fetchone())
+            return int(row[0]), self.commits
+
+    def bytes_on_disk(self) -> int:
+        """Size of the database file plus its WAL and shared-memory files (0 in memory)."""
+        if self.memory:
+            return 0
+        total = 0
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                total += os.path.getsize(self.file + suffix)
+            except OSError:
+                pass
+        return total
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` ran."""
+        return self._closed
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self.lock:
+            if self._closed:
+                return
+            self._closed = True
+            self.conn.close()

@@ -1,0 +1,361 @@
+"""The plain SQLite queues: ``SQLiteQueue`` (FIFO), ``FILOSQLiteQueue``, ``UniqueQ``, ``PriorityQueue``.
+
+Each get takes its row in one statement inside ``BEGIN IMMEDIATE`` (``DELETE ... RETURNING``,
+or ``UPDATE ... SET owner`` when ``auto_commit=False``), so a row goes to exactly one caller
+across threads, instances and processes. With ``auto_commit=False`` a got row stays in the
+table marked with this instance's owner token until ``task_done()`` deletes it; closing the
+instance, or its process dying, makes it ready again. Sizes are counted in the database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+from pq_core.capabilities import Capabilities
+from pq_core.exceptions import CorruptionError
+from pq_core.stats import Stats
+from pq_core.waiting import NOTHING
+
+from .base import Corrupt, SQLiteBase
+from .connection import HAS_RETURNING
+
+__all__ = ["FIFOSQLiteQueue", "FILOSQLiteQueue", "PriorityQueue", "SQLiteQueue", "UniqueQ"]
+
+log = logging.getLogger("persistqueue")
+
+_CAPS = Capabilities(
+    persistent=True,
+    ordering="fifo",
+    blocking=True,
+    put_returns_id=True,
+    get_by_id=True,
+    update=True,
+    batch=True,
+    stats=True,
+    multithread=True,
+    multiprocess=True,
+    green=True,
+    durability=("normal", "full"),
+)
+
+Row = tuple[int, Any, float]
+
+
+def resolve_id(id: Any) -> int | None:
+    """1.1.0's id argument: an int, or a raw dict holding ``'pqid'``; anything else (and 0) = next item."""
+    if isinstance(id, dict):
+        id = id.get("pqid")
+    if isinstance(id, bool) or not isinstance(id, int) or id == 0:
+        return None
+    return id
+
+
+class SQLiteQueue(SQLiteBase):
+    """FIFO queue in table ``queue_<name>`` of ``<path>/data.db``; ``put`` returns the new id."""
+
+    _KIND: ClassVar[str] = "queue"
+    capabilities: ClassVar[Capabilities] = _CAPS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reclaim_dead_owners(force=True)
+
+    # -- put ------------------------------------------------------------------------------
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> int | None:
+        """Store ``item``, durable on return per ``durability`` (no maxsize: ``block``/``timeout`` unused)."""
+        return self._insert(self._encode(item))
+
+    def put_nowait(self, item: Any) -> int | None:
+        """``put(item, block=False)``."""
+        return self.put(item, block=False)
+
+    def _insert(self, data: bytes, *extra: Any) -> int | None:
+        params = (data, time.time(), *extra)
+        sql = self._sql.insert
+        unique = self._table.kind.unique
+
+        def op(conn: sqlite3.Connection) -> int | None:
+            cursor = conn.execute(sql, params)
+            if unique and cursor.rowcount == 0:
+                return None  # an equal item is already queued
+            return cursor.lastrowid
+
+        db = self._database()
+        new_id = db.write(op)
+        if new_id is not None:
+            db.wakeup.notify()
+        return new_id
+
+    def put_many(self, items: Iterable[Any]) -> list[int | None]:
+        """Store every item in one transaction; returns their ids (``None`` for refused duplicates)."""
+        encoded = [self._encode(item) for item in items]
+        return self._insert_many([(data, time.time()) for data in encoded])
+
+    def _insert_many(self, rows: list[tuple[Any, ...]]) -> list[int | None]:
+        if not rows:
+            return []
+        sql = self._sql.insert
+        unique = self._table.kind.unique
+
+        def op(conn: sqlite3.Connection) -> list[int | None]:
+            if unique:
+                ids: list[int | None] = []
+                for row in rows:
+                    cursor = conn.execute(sql, row)
+                    ids.append(cursor.lastrowid if cursor.rowcount else None)
+                return ids
+            conn.executemany(sql, rows)
+            last = int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
+            # AUTOINCREMENT under the write lock hands out consecutive ids.
+            return list(range(last - len(rows) + 1, last + 1))
+
+        db = self._database()
+        ids = db.write(op)
+        db.wakeup.notify()
+        return ids
+
+    # -- get ------------------------------------------------------------------------------
+
+    def get(self, block: bool = True, timeout: float | None = None, id: Any = None, raw: bool = False) -> Any:
+        """Take the next item (or item ``id``); ``raw=True`` gives ``{'pqid', 'data', 'timestamp'}``."""
+        row: Row = self._wait_for(self._claimer(resolve_id(id)), block, timeout, "get")
+        if raw:
+            return {"pqid": row[0], "data": row[1], "timestamp": row[2]}
+        return row[1]
+
+    def get_nowait(self, id: Any = None, raw: bool = False) -> Any:
+        """``get(block=False, id=id, raw=raw)``."""
+        return self.get(block=False, id=id, raw=raw)
+
+    def _claimer(self, want: int | None) -> Callable[[], Any]:
+        db = self._database()
+        sql = self._sql
+        decode = self._decode_row
+        if self.auto_commit:
+            params: tuple[Any, ...] = (want,) if want else ()
+            take, pick, remove = (
+                (sql.take_id, sql.select_id, sql.delete_id)
+                if want
+                else (sql.take_next, sql.select_next, sql.delete_id)
+            )
+        else:
+            params = (self._owner, want) if want else (self._owner,)
+            take = sql.own_id if want else sql.own_next
+            pick, remove = (sql.select_id, sql.claim_id) if want else (sql.select_next, sql.claim_id)
+
+        if HAS_RETURNING:
+
+            def op(conn: sqlite3.Connection) -> Any:
+                row = conn.execute(take, params).fetchone()
+                return NOTHING if row is None else (row[0], decode(conn, row), row[2])
+
+        else:  # pragma: no cover - SQLite older than 3.35
+
+            def op(conn: sqlite3.Connection) -> Any:
+                row = conn.execute(pick, params[-1:] if want else ()).fetchone()
+                if row is None:
+                    return NOTHING
+                conn.execute(remove, (row[0],) if self.auto_commit else (self._owner, row[0]))
+                return (row[0], decode(conn, row), row[2])
+
+        # A claim under auto_commit=False need not be fsynced: losing it only means redelivery.
+        sync = self.auto_commit
+
+        def claim() -> Any:
+            result = db.write(op, sync)
+            if result is not NOTHING and isinstance(result[1], Corrupt):
+                raise result[1].error
+            return result
+
+        return claim
+
+    def get_many(self, n: int, block: bool = True, timeout: float | None = None) -> list[Any]:
+        """Take up to ``n`` items in one transaction (at least one: waits like ``get``)."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"get_many needs n >= 1 (an int), not {n!r}")
+        db = self._database()
+        sql = self._sql
+        decode = self._decode_row
+        order = self._table.kind.order
+
+        def op(conn: sqlite3.Connection) -> Any:
+            if not HAS_RETURNING:  # pragma: no cover - SQLite older than 3.35
+                rows = conn.execute(sql.select_next_many, (n,)).fetchall()
+                for row in rows:
+                    if self.auto_commit:
+                        conn.execute(sql.delete_id, (row[0],))
+                    else:
+                        conn.execute(sql.claim_id, (self._owner, row[0]))
+            elif self.auto_commit:
+                rows = conn.execute(sql.take_many, (n,)).fetchall()
+            else:
+                rows = conn.execute(sql.own_many, (self._owner, n)).fetchall()
+            if not rows:
+                return NOTHING
+            if order == "priority":
+                rows.sort(key=lambda row: (row[3], row[0]))
+            else:
+                rows.sort(key=lambda row: row[0], reverse=order == "lifo")
+            return [decode(conn, row) for row in rows]
+
+        def claim() -> Any:
+            items = db.write(op, self.auto_commit)
+            if items is NOTHING:
+                return NOTHING
+            good = [item for item in items if not isinstance(item, Corrupt)]
+            bad = [item.error for item in items if isinstance(item, Corrupt)]
+            for error in bad:
+                log.error("%s", error)
+            if bad and not good:
+                raise bad[0]
+            return good
+
+        result: list[Any] = self._wait_for(claim, block, timeout, "get_many")
+        return result
+
+    def task_done(self) -> None:
+        """With ``auto_commit=False``: delete every row this instance got (makes those gets final)."""
+        if self.auto_commit:
+            return
+        self._database().write(lambda conn: conn.execute(self._sql.delete_owner, (self._owner,)).rowcount)
+
+    def _release(self) -> None:
+        if self.auto_commit:
+            return
+        db = self._database()
+        released = db.write(lambda conn: conn.execute(self._sql.release_owner, (self._owner,)).rowcount)
+        if released:
+            db.wakeup.notify()
+
+    # -- other 1.1.0 methods --------------------------------------------------------------
+
+    def update(self, item: Any, id: Any = None) -> int:
+        """Replace the data of item ``id`` (or of the raw dict ``item``); returns the id."""
+        target = None
+        if isinstance(item, dict) and "pqid" in item:
+            target = item["pqid"]
+            item = item.get("data")
+        if id is not None:
+            target = id.get("pqid") if isinstance(id, dict) else id
+        if target is None or isinstance(target, bool) or not isinstance(target, int):
+            raise ValueError("Provide an id or raw item")
+        data = self._encode(item)
+        params = (data, target)
+        self._database().write(lambda conn: conn.execute(self._sql.update_data, params).rowcount)
+        return target
+
+    def queue(self) -> list[dict[str, Any]]:
+        """Every stored row as ``{'id', 'data', 'timestamp'}`` in id order (in-flight rows included)."""
+        rows = self._database().read(lambda conn: conn.execute(self._sql.select_all).fetchall())
+        result = []
+        for row in rows:
+            try:
+                data = self._serializer.loads(row[1])
+            except Exception as exc:
+                raise CorruptionError(
+                    f"item {row[0]} of {self._table.name} cannot be decoded ({type(exc).__name__}: {exc}); "
+                    "a get will move it to pq_quarantine",
+                    path=self._db_file,
+                    item_id=row[0],
+                ) from exc
+            result.append({"id": row[0], "data": data, "timestamp": row[2]})
+        return result
+
+    def qsize(self) -> int:
+        """Items ready to be got, counted in the database (the same in every instance and process)."""
+        return int(self._database().read(lambda conn: conn.execute(self._sql.count_ready).fetchone()[0]))
+
+    def __len__(self) -> int:
+        return self.qsize()
+
+    @property
+    def size(self) -> int:
+        """1.1.0 name for ``qsize()``."""
+        return self.qsize()
+
+    @property
+    def total(self) -> int:
+        """1.1.0 name for ``qsize()`` (now read from the database, never a drifting counter)."""
+        return self.qsize()
+
+    def empty(self) -> bool:
+        """True if no item is ready."""
+        return self.qsize() == 0
+
+    def full(self) -> bool:
+        """Always False: SQL queues have no maxsize."""
+        return False
+
+    def stats(self) -> Stats:
+        """Depth, in-flight rows, oldest ready item's age, bytes on disk, quarantined rows, durability."""
+        sql = self._sql
+
+        def q(conn: sqlite3.Connection) -> tuple[int, int, float | None]:
+            depth = conn.execute(sql.count_ready).fetchone()[0]
+            owned = conn.execute(sql.count_owned).fetchone()[0]
+            oldest = conn.execute(sql.oldest_ready).fetchone()[0]
+            return int(depth), int(owned), oldest
+
+        depth, owned, oldest = self._database().read(q)
+        return Stats(
+            depth=depth,
+            in_flight=owned,
+            failed=0,
+            oldest_age=None if oldest is None else max(0.0, time.time() - float(oldest)),
+            bytes_on_disk=self._bytes_on_disk(),
+            quarantined=self._quarantined(),
+            durability=self.durability,
+        )
+
+
+FIFOSQLiteQueue = SQLiteQueue
+
+
+class FILOSQLiteQueue(SQLiteQueue):
+    """LIFO queue in table ``filo_queue_<name>``: the newest item comes out first."""
+
+    _KIND: ClassVar[str] = "filo_queue"
+    capabilities: ClassVar[Capabilities] = dataclasses.replace(_CAPS, ordering="lifo")
+
+
+class UniqueQ(SQLiteQueue):
+    """FIFO queue that refuses (returns ``None`` for) an item equal to one already stored."""
+
+    _KIND: ClassVar[str] = "unique_queue"
+    _SORT_KEYS: ClassVar[bool] = True
+    capabilities: ClassVar[Capabilities] = dataclasses.replace(_CAPS, unique=True)
+
+
+class PriorityQueue(SQLiteQueue):
+    """Lowest ``priority`` value first, ties in put order; table ``priority_queue_<name>``."""
+
+    _KIND: ClassVar[str] = "priority_queue"
+    capabilities: ClassVar[Capabilities] = dataclasses.replace(_CAPS, ordering="priority")
+
+    def put(  # type: ignore[override]
+        self, item: Any, priority: int = 0, block: bool = True, timeout: float | None = None
+    ) -> int | None:
+        """Store ``item`` with ``priority`` (lower comes out first)."""
+        return self._insert(self._encode(item), _check_priority(priority))
+
+    def put_nowait(self, item: Any, priority: int = 0) -> int | None:
+        """``put(item, priority, block=False)``."""
+        return self.put(item, priority, block=False)
+
+    def put_many(self, items: Iterable[Any], priority: int = 0) -> list[int | None]:
+        """Store every item with the same ``priority`` in one transaction."""
+        checked = _check_priority(priority)
+        encoded = [self._encode(item) for item in items]
+        return self._insert_many([(data, time.time(), checked) for data in encoded])
+
+
+def _check_priority(priority: Any) -> int | float:
+    if isinstance(priority, bool) or not isinstance(priority, (int, float)):
+        raise TypeError(f"priority must be a number (lower comes out first), not {type(priority).__name__}")
+    return priority
