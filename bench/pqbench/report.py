@@ -23,6 +23,8 @@ def _median(block: dict[str, Any] | None) -> float | None:
 def _ratio(block: dict[str, Any] | None) -> str:
     if not block:
         return "-"
+    if block["min"] == block["max"]:
+        return f"{block['median']:.2f}"
     return f"{block['median']:.2f} ({block['min']:.2f}-{block['max']:.2f})"
 
 

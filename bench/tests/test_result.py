@@ -1,0 +1,195 @@
+"""The JSON result's shape, row planning and the report formats."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pqbench import catalog, limits, report, runner, targets, workloads
+
+TOP_KEYS = {
+    "schema",
+    "date",
+    "machine",
+    "n",
+    "repeat",
+    "options",
+    "versions",
+    "rows",
+    "skipped",
+    "scale",
+    "notes",
+}
+ROW_KEYS = {
+    "id",
+    "target",
+    "kind",
+    "workload",
+    "items",
+    "durability",
+    "n",
+    "samples",
+    "seconds",
+    "ops_per_s",
+    "error",
+    "legacy",
+    "ratio",
+    "limit",
+    "fraction",
+}
+SPREAD_KEYS = {"median", "min", "max", "spread_pct"}
+
+
+def _run(**kwargs: object) -> dict[str, object]:
+    options = runner.Options(progress=False, **kwargs)  # type: ignore[arg-type]
+    return runner.run(options)
+
+
+def test_json_shape_with_limit_and_repeats(fake_targets: tuple[str, ...]) -> None:
+    result = _run(
+        n=6, repeat=2, limit=True, targets=fake_targets, workloads=("write", "read_write_many", "batch")
+    )
+    decoded = json.loads(report.render(result, "json"))
+    assert set(decoded) == TOP_KEYS
+    assert decoded["schema"] == "pqbench/1"
+    assert set(decoded["machine"]) == {"platform", "machine", "cpus", "python", "implementation"}
+    assert decoded["versions"]["legacy"] is None
+    rows = decoded["rows"]
+    assert rows
+    for row in rows:
+        assert set(row) == ROW_KEYS
+        assert row["error"] is None, row
+        assert len(row["samples"]) == 2
+        assert set(row["seconds"]) == SPREAD_KEYS
+        assert row["ops_per_s"] > 0
+        assert row["legacy"] is None
+        assert row["ratio"] is None
+        assert row["id"] == f"{row['target']}/{row['workload']}/{row['items']}/{row['durability']}"
+        assert set(row["fraction"]) == SPREAD_KEYS
+        assert row["limit"]["family"] == "sqlite"
+        assert len(row["limit"]["samples"]) == 2
+    fifo = {(r["workload"], r["items"], r["durability"]) for r in rows if r["target"] == "sqlite-fifo"}
+    assert fifo == {
+        (w, i, d)
+        for w in ("write", "read_write_many", "batch")
+        for i in ("str", "dict")
+        for d in ("normal", "full")
+    }
+    # the fake dict declares no durability: it runs once at its defaults
+    pdict = {(r["workload"], r["durability"]) for r in rows if r["target"] == "pdict"}
+    assert pdict == {("write", "default"), ("read_write_many", "default")}
+    assert {"target": "pdict", "workload": "batch", "reason": "PDict has no batch calls"} in decoded[
+        "skipped"
+    ]
+
+
+def test_rows_appear_for_every_installed_queue_type() -> None:
+    result = _run(n=3, workloads=("write",), items=("str",))
+    found = targets.discover()
+    rows = {r["target"] for r in result["rows"]}  # type: ignore[index]
+    skipped = {s["target"] for s in result["skipped"]}  # type: ignore[index]
+    for target in found:
+        if target.cls is None:
+            assert target.key in skipped
+            assert target.key not in rows
+        else:
+            assert target.key in rows, (target.key, result["skipped"])
+    assert rows | skipped == set(catalog.TARGET_KEYS)
+
+
+def test_only_selects_rows_by_glob(fake_targets: tuple[str, ...]) -> None:
+    result = _run(n=3, targets=fake_targets, only=("sqlite-fifo/write/*/full",), items=("str",))
+    assert [r["id"] for r in result["rows"]] == ["sqlite-fifo/write/str/full"]  # type: ignore[index]
+
+
+def test_durability_filter_keeps_the_default_rows(fake_targets: tuple[str, ...]) -> None:
+    result = _run(n=3, targets=fake_targets, durability=("normal",), workloads=("write",), items=("str",))
+    assert [r["id"] for r in result["rows"]] == [  # type: ignore[index]
+        "sqlite-fifo/write/str/normal",
+        "pdict/write/str/default",
+    ]
+
+
+def test_procs_and_threads_rows_run_on_a_multiprocess_class(fake_targets: tuple[str, ...]) -> None:
+    result = _run(
+        n=9,
+        targets=("sqlite-fifo",),
+        workloads=("threads8", "procs2x2"),
+        items=("dict",),
+        durability=("normal",),
+    )
+    rows = result["rows"]
+    assert [r["workload"] for r in rows] == ["threads8", "procs2x2"]  # type: ignore[index]
+    assert all(r["error"] is None and r["ops_per_s"] > 0 for r in rows)  # type: ignore[index]
+
+
+def test_skip_reasons() -> None:
+    class Plain:
+        def put(self) -> None: ...
+
+    with pytest.raises(ValueError, match="unknown workload 'sprint'"):
+        workloads.skip_reason("queue", "sprint", Plain, legacy=False)
+    assert workloads.skip_reason("queue", "batch", Plain, legacy=True) == "1.1.0 has no put_many, get_many"
+    assert "not multi-process safe" in str(workloads.skip_reason("queue", "procs2x2", Plain, legacy=True))
+    assert "capability multiprocess" in str(workloads.skip_reason("queue", "procs2x2", Plain, legacy=False))
+    assert workloads.skip_reason("queue", "write", Plain, legacy=False) is None
+
+
+@pytest.mark.parametrize("family", limits.FAMILIES)
+@pytest.mark.parametrize("workload", workloads.WORKLOADS)
+def test_limit_loops_run_every_workload(family: str, workload: str, tmp_path: object) -> None:
+    for level in ("normal", "full"):
+        assert limits.run(family, workload, level, 7, "dict", str(tmp_path)) > 0
+
+
+def test_limit_loops_reject_bad_settings(tmp_path: object) -> None:
+    with pytest.raises(ValueError, match="durability must be 'normal' or 'full'"):
+        limits.run("sqlite", "write", "default", 3, "str", str(tmp_path))
+    with pytest.raises(ValueError, match="no limit loop for family 'redis'"):
+        limits.run("redis", "write", "full", 3, "str", str(tmp_path))
+
+
+def test_scale_runs_in_a_fresh_process_and_reports_memory(fake_targets: tuple[str, ...]) -> None:
+    result = _run(
+        n=2,
+        targets=("sqlite-fifo",),
+        workloads=("write",),
+        items=("str",),
+        scale=True,
+        scale_depth=300,
+        scale_probe=20,
+    )
+    (entry,) = result["scale"]  # type: ignore[misc]
+    assert entry["side"] == "ours"
+    assert entry["durability"] == "normal"
+    assert entry["depth"] == 300
+    assert entry["base_depth"] == 300
+    assert entry["base_rate"] > 0
+    assert entry["deep_rate"] > 0
+    assert entry["open_seconds"] >= 0
+    assert entry["peak_rss_mib"] > 1
+    text = report.render(result, "console")  # type: ignore[arg-type]
+    assert "scale:" in text
+    assert "peak RSS MiB" in text
+
+
+def test_rst_is_a_grid_table(fake_targets: tuple[str, ...]) -> None:
+    result = _run(n=3, targets=("sqlite-fifo",), workloads=("write",), limit=True)
+    lines = report.render(result, "rst").splitlines()  # type: ignore[arg-type]
+    grid = [line for line in lines if line.startswith(("+", "|"))]
+    assert grid[0].startswith("+-")
+    assert grid[2].startswith("+=")
+    assert len({len(line) for line in grid}) == 1
+    assert "of limit" in grid[1]
+    with pytest.raises(ValueError, match="unknown format 'html'"):
+        report.render(result, "html")  # type: ignore[arg-type]
+
+
+def test_mysql_url_parsing() -> None:
+    assert targets.mysql_settings(None) == (None, "PQ_MYSQL_URL is not set")
+    settings, why = targets.mysql_settings("http://x")
+    assert settings is None
+    assert "must look like mysql://" in str(why)
+    settings, why = targets.mysql_settings("mysql://bob:s%40cret@127.0.0.1:1/db")
+    assert settings is None
+    assert "no MySQL server reachable at 127.0.0.1:1" in str(why)
