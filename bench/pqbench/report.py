@@ -31,7 +31,10 @@ def _ratio(block: dict[str, Any] | None) -> str:
 def table(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """Header and cells of the main table; 1.1.0 and limit columns only when measured."""
     opts = result["options"]
-    headers = ["queue", "workload", "items", "durability", "seconds", "ops/s", "spread%"]
+    repeated = result["repeat"] > 1
+    headers = ["queue", "workload", "items", "durability", "seconds", "ops/s"]
+    if repeated:
+        headers.append("spread%")
     if opts["compare"]:
         headers += ["1.1.0 s", "ours/1.1.0"]
     if opts["limit"]:
@@ -41,13 +44,11 @@ def table(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
         seconds = row["seconds"]
         line = [row["target"], row["workload"], row["items"], row["durability"]]
         if row["error"] and not seconds:
-            line += ["error", "-", "-"]
+            line += ["error", "-"]
         else:
-            line += [
-                _num(_median(seconds)),
-                _rate(row["ops_per_s"]),
-                _num(seconds and seconds["spread_pct"], 0),
-            ]
+            line += [_num(_median(seconds)), _rate(row["ops_per_s"])]
+        if repeated:
+            line.append(_num(seconds["spread_pct"], 0) if seconds else "-")
         if opts["compare"]:
             legacy = row["legacy"] or {}
             line += [

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import catalog, compare, limits, summary, workloads
-from .items import ITEM_KINDS
+from .items import DEFAULT_ITEMS
 from .progress import Progress
 from .targets import DEFAULT_LABEL, Target, discover, ours_version
 
@@ -39,7 +39,7 @@ class Options:
     repeat: int = 1
     durability: tuple[str, ...] = ("normal", "full")
     only: tuple[str, ...] = ()
-    items: tuple[str, ...] = ITEM_KINDS
+    items: tuple[str, ...] = DEFAULT_ITEMS
     workloads: tuple[str, ...] = workloads.WORKLOADS
     progress: bool = True
     cache: Path = field(default_factory=lambda: compare.DEFAULT_CACHE)

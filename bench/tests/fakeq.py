@@ -70,3 +70,24 @@ class FakeDict(dict):  # type: ignore[type-arg]
 
     def __init__(self, path: str, name: str, multithreading: bool = False) -> None:
         super().__init__()
+
+
+class FakeAsyncQueue:
+    """The asyncio form of :class:`FakeQueue` (delegates; enough for the async rows)."""
+
+    capabilities = Capabilities(async_api=True, durability=("normal", "full"))
+
+    def __init__(self, path: str, durability: str = "full") -> None:
+        self._q = FakeQueue(path, durability)
+
+    async def put(self, item: Any) -> None:
+        self._q.put(item)
+
+    async def get(self) -> Any:
+        return self._q.get()
+
+    async def task_done(self) -> None:
+        self._q.task_done()
+
+    async def close(self) -> None:
+        self._q.close()

@@ -16,7 +16,7 @@ def test_defaults_are_1000_items_console_both_levels() -> None:
     options = cli.parse_options([])
     assert (options.n, options.fmt, options.repeat) == (1000, "console", 1)
     assert options.durability == ("normal", "full")
-    assert options.items == ("str", "dict")
+    assert options.items == ("str",)
     assert options.workloads == workloads.WORKLOADS
     assert not (options.compare)
     assert not (options.limit)

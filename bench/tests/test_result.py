@@ -47,7 +47,12 @@ def _run(**kwargs: object) -> dict[str, object]:
 
 def test_json_shape_with_limit_and_repeats(fake_targets: tuple[str, ...]) -> None:
     result = _run(
-        n=6, repeat=2, limit=True, targets=fake_targets, workloads=("write", "read_write_many", "batch")
+        n=6,
+        repeat=2,
+        limit=True,
+        targets=fake_targets,
+        items=("str", "dict"),
+        workloads=("write", "read_write_many", "batch"),
     )
     decoded = json.loads(report.render(result, "json"))
     assert set(decoded) == TOP_KEYS
@@ -193,3 +198,19 @@ def test_mysql_url_parsing() -> None:
     settings, why = targets.mysql_settings("mysql://bob:s%40cret@127.0.0.1:1/db")
     assert settings is None
     assert "no MySQL server reachable at 127.0.0.1:1" in str(why)
+
+
+def test_async_rows_run_the_three_1_1_0_workloads(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    patched = tuple(
+        dataclasses.replace(spec, ours="fakeq:FakeAsyncQueue") if spec.key == "async-sqlite" else spec
+        for spec in catalog.TARGETS
+    )
+    monkeypatch.setattr(catalog, "TARGETS", patched)
+    result = _run(n=5, targets=("async-sqlite",), durability=("full",))
+    rows = result["rows"]
+    assert [r["workload"] for r in rows] == ["write", "read_write_1", "read_write_many"]  # type: ignore[index]
+    assert all(r["error"] is None for r in rows)  # type: ignore[index]
+    reasons = {s["workload"]: s["reason"] for s in result["skipped"]}  # type: ignore[index]
+    assert reasons["batch"] == "async rows cover the three 1.1.0 workloads only"
