@@ -12,13 +12,16 @@ from __future__ import annotations
 import dataclasses
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from pq_core.capabilities import Capabilities
+from pq_core.deadline import Deadline
 from pq_core.exceptions import CorruptionError
 from pq_core.stats import Stats
+from pq_core.tasks import TaskCounter
 from pq_core.waiting import NOTHING
 
 from .base import Corrupt, SQLiteBase
@@ -32,6 +35,7 @@ _CAPS = Capabilities(
     persistent=True,
     ordering="fifo",
     blocking=True,
+    task_done=True,
     put_returns_id=True,
     get_by_id=True,
     update=True,
@@ -63,6 +67,9 @@ class SQLiteQueue(SQLiteBase):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._tasks = TaskCounter()  # gets of this instance not yet task_done'd
+        self._held: dict[int, list[int]] = {}  # auto_commit=False: ids claimed, per thread
+        self._held_lock = threading.Lock()
         self._reclaim_dead_owners(force=True)
 
     # -- put ------------------------------------------------------------------------------
@@ -125,6 +132,7 @@ class SQLiteQueue(SQLiteBase):
     def get(self, block: bool = True, timeout: float | None = None, id: Any = None, raw: bool = False) -> Any:
         """Take the next item (or item ``id``); ``raw=True`` gives ``{'pqid', 'data', 'timestamp'}``."""
         row: Row = self._wait_for(self._claimer(resolve_id(id)), block, timeout, "get")
+        self._got([row[0]])
         if raw:
             return {"pqid": row[0], "data": row[1], "timestamp": row[2]}
         return row[1]
@@ -202,32 +210,81 @@ class SQLiteQueue(SQLiteBase):
                 rows.sort(key=lambda row: (row[3], row[0]))
             else:
                 rows.sort(key=lambda row: row[0], reverse=order == "lifo")
-            return [decode(conn, row) for row in rows]
+            return [(row[0], decode(conn, row)) for row in rows]
 
         def claim() -> Any:
             items = db.write(op, self.auto_commit)
             if items is NOTHING:
                 return NOTHING
-            good = [item for item in items if not isinstance(item, Corrupt)]
-            bad = [item.error for item in items if isinstance(item, Corrupt)]
+            good = [(row_id, item) for row_id, item in items if not isinstance(item, Corrupt)]
+            bad = [item.error for _, item in items if isinstance(item, Corrupt)]
             for error in bad:
                 log.error("%s", error)
             if bad and not good:
                 raise bad[0]
             return good
 
-        result: list[Any] = self._wait_for(claim, block, timeout, "get_many")
-        return result
+        result: list[tuple[int, Any]] = self._wait_for(claim, block, timeout, "get_many")
+        self._got([row_id for row_id, _ in result])
+        return [item for _, item in result]
+
+    def _got(self, ids: list[int]) -> None:
+        """Account for items handed out: unfinished tasks, and (auto_commit=False) the rows held."""
+        self._tasks.add(len(ids))
+        if not self.auto_commit:
+            with self._held_lock:
+                self._held.setdefault(threading.get_ident(), []).extend(ids)
 
     def task_done(self) -> None:
-        """With ``auto_commit=False``: delete every row this instance got (makes those gets final)."""
+        """Mark one got item done; with ``auto_commit=False`` also delete the rows this thread got.
+
+        As in 1.1.0, one call makes every get since the last call final: the rows this thread
+        holds (or, when called from a thread that got nothing, every row this instance holds).
+        More calls than gets raise ``ValueError`` as in the stdlib queue.
+        """
+        self._tasks.done()
         if self.auto_commit:
+            self._database().wakeup.notify()
             return
-        self._database().write(lambda conn: conn.execute(self._sql.delete_owner, (self._owner,)).rowcount)
+        with self._held_lock:
+            ids = self._held.pop(threading.get_ident(), None)
+            if ids is None:
+                ids = [row_id for held in self._held.values() for row_id in held]
+                self._held.clear()
+        if ids:
+            sql = self._sql
+            owner = self._owner
+
+            def op(conn: sqlite3.Connection) -> int:
+                for start in range(0, len(ids), 500):
+                    chunk = ids[start : start + 500]
+                    marks = ", ".join("?" * len(chunk))
+                    conn.execute(f"DELETE FROM {sql.t} WHERE owner = ? AND _id IN ({marks})", (owner, *chunk))
+                return len(ids)
+
+            self._database().write(op)
+        self._database().wakeup.notify()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait until every item this instance got was task_done and the table holds nothing at all."""
+        sql = self._sql
+
+        def settled() -> Any:
+            if self._tasks.unfinished > 0:
+                return NOTHING
+            left = self._database().read(lambda conn: conn.execute(sql.count).fetchone()[0])
+            return True if left == 0 else NOTHING
+
+        def timed_out() -> BaseException:
+            return TimeoutError(f"join: tasks still unfinished after {timeout} seconds")
+
+        self._database().wakeup.retry(settled, Deadline(True, timeout), timed_out)
 
     def _release(self) -> None:
         if self.auto_commit:
             return
+        with self._held_lock:
+            self._held.clear()
         db = self._database()
         released = db.write(lambda conn: conn.execute(self._sql.release_owner, (self._owner,)).rowcount)
         if released:

@@ -30,6 +30,7 @@ class QueueStatements:
         cols = "_id, data, timestamp"
         self.columns = cols
         self.count = f"SELECT COUNT(*) FROM {t}"
+        self.clear = f"DELETE FROM {t}"
         if kind.order == "key":
             return
         value_cols = ["data", "timestamp"] + (["priority"] if kind.order == "priority" else [])
@@ -66,7 +67,6 @@ class QueueStatements:
         self.delete_owner = f"DELETE FROM {t} WHERE owner = {p}"
         self.update_data = f"UPDATE {t} SET data = {p} WHERE _id = {p}"
         self.select_all = f"SELECT {cols} FROM {t} ORDER BY _id ASC"
-        self.clear = f"DELETE FROM {t}"
 
     def column_sql(self, column: Column) -> str:
         """A column definition for CREATE TABLE / ALTER TABLE ADD COLUMN."""
