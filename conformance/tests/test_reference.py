@@ -12,6 +12,8 @@ import pytest
 from pq_conformance import reference
 from pq_conformance.contracts import (
     AckContract,
+    AsyncAckContract,
+    AsyncQueueContract,
     ConcurrencyContract,
     GreenContract,
     LeaseContract,
@@ -19,6 +21,8 @@ from pq_conformance.contracts import (
     PersistenceContract,
     PriorityContract,
     QueueContract,
+    SerializerContract,
+    StateMachineContract,
     UniqueContract,
 )
 
@@ -28,7 +32,14 @@ def _factory(cls: type, *args: Any) -> Callable[..., Any]:
     return functools.partial(cls, f"mem-{uuid.uuid4().hex}", *args)
 
 
-class _PlainContracts(QueueContract, PersistenceContract, ConcurrencyContract, GreenContract):
+class _PlainContracts(
+    QueueContract,
+    PersistenceContract,
+    ConcurrencyContract,
+    GreenContract,
+    SerializerContract,
+    StateMachineContract,
+):
     """Everything a plain queue runs."""
 
 
@@ -62,7 +73,21 @@ class TestMemoryAckQueue(_PlainContracts, AckContract, LeaseContract):
         return _factory(reference.MemoryAckQueue)
 
 
-class TestMemoryPDict(PDictContract):
+class TestMemoryPDict(PDictContract, StateMachineContract):
+    state_machine_kind = "dict"
+
     @pytest.fixture
     def open_queue(self) -> Callable[..., Any]:
         return _factory(reference.MemoryPDict, "settings")
+
+
+class TestAsyncMemoryQueue(AsyncQueueContract):
+    @pytest.fixture
+    def open_queue(self) -> Callable[..., Any]:
+        return _factory(reference.AsyncMemoryQueue)
+
+
+class TestAsyncMemoryAckQueue(AsyncAckContract):
+    @pytest.fixture
+    def open_queue(self) -> Callable[..., Any]:
+        return _factory(reference.AsyncMemoryAckQueue)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ._base import Contract, mark_skip, mark_xfail
 from .ack import AckContract
+from .async_ import AsyncAckContract, AsyncQueueContract
 from .concurrency import ConcurrencyContract
 from .green import GreenContract
 from .lease import LeaseContract
@@ -16,10 +17,14 @@ from .pdict import PDictContract
 from .persistence import PersistenceContract
 from .priority import PriorityContract
 from .queue import QueueContract
+from .serializer import SerializerContract
+from .stateful import StateMachineContract
 from .unique import UniqueContract
 
 __all__ = [
     "AckContract",
+    "AsyncAckContract",
+    "AsyncQueueContract",
     "ConcurrencyContract",
     "Contract",
     "GreenContract",
@@ -28,6 +33,8 @@ __all__ = [
     "PersistenceContract",
     "PriorityContract",
     "QueueContract",
+    "SerializerContract",
+    "StateMachineContract",
     "UniqueContract",
     "mark_skip",
     "mark_xfail",
