@@ -100,7 +100,9 @@ def test_table_names_and_columns_of_1_1_0(open_ack: Callable[..., Any], tmp_path
 # --------------------------------------------------------------------------- put / get / counts
 
 
-def test_put_returns_increasing_ids_and_status_life_cycle(open_ack: Callable[..., Any], tmp_path: Any) -> None:
+def test_put_returns_increasing_ids_and_status_life_cycle(
+    open_ack: Callable[..., Any], tmp_path: Any
+) -> None:
     q = open_ack()
     ids = [q.put(f"item{i}") for i in range(5)]
     assert ids == [1, 2, 3, 4, 5]
@@ -394,7 +396,9 @@ def test_positional_bool_auto_resume_still_accepted(open_ack: Callable[..., Any]
     assert q.get() == 1
 
 
-def test_bug_nack_of_an_item_not_in_flight_changes_nothing(open_ack: Callable[..., Any], tmp_path: Any) -> None:
+def test_bug_nack_of_an_item_not_in_flight_changes_nothing(
+    open_ack: Callable[..., Any], tmp_path: Any
+) -> None:
     """1.1.0 set any row back to ready on nack, resurrecting acked items."""
     q = open_ack()
     q.put("done")

@@ -234,13 +234,14 @@ def test_get_by_id_of_a_final_or_missing_row_is_empty_at_once(open_ack: Callable
 
 def test_get_many_and_ack_many(open_ack: Callable[..., Any]) -> None:
     q = open_ack()
-    ids = q.put_many(list(range(10)))
+    items = [f"i{i}" for i in range(10)]
+    ids = q.put_many(items)
     assert ids == list(range(1, 11))
     got = q.get_many(4)
-    assert got == [0, 1, 2, 3]
-    assert q.ack_many(got) == [1, 2, 3, 4]
+    assert got == items[:4]
+    assert q.ack_many(got) == [1, 2, 3, 4]  # got objects (ints would be taken as ids)
     raws = q.get_many(100, raw=True)
-    assert [r["data"] for r in raws] == list(range(4, 10))
+    assert [r["data"] for r in raws] == items[4:]
     assert q.ack_many([r["pqid"] for r in raws]) == list(range(5, 11))
     assert q.acked_count() == 10
     with pytest.raises(Empty):

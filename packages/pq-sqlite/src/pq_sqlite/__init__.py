@@ -8,10 +8,16 @@ instances and processes. Imports only the standard library and pq-core.
 from __future__ import annotations
 
 from .__about__ import __version__
+from .ack import AckStatus, FIFOSQLiteAckQueue, FILOSQLiteAckQueue, SQLiteAckQueue, UniqueAckQ
 from .pdict import PDict
 from .queues import FIFOSQLiteQueue, FILOSQLiteQueue, PriorityQueue, SQLiteQueue, UniqueQ
 
 __all__ = [
+    "AckStatus",
+    "FIFOSQLiteAckQueue",
+    "FILOSQLiteAckQueue",
+    "SQLiteAckQueue",
+    "UniqueAckQ",
     "FIFOSQLiteQueue",
     "FILOSQLiteQueue",
     "PDict",

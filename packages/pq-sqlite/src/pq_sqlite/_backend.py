@@ -16,5 +16,10 @@ BACKEND = BackendInfo(
         "UniqueQ": "pq_sqlite.queues:UniqueQ",
         "PriorityQueue": "pq_sqlite.queues:PriorityQueue",
         "PDict": "pq_sqlite.pdict:PDict",
+        "SQLiteAckQueue": "pq_sqlite.ack:SQLiteAckQueue",
+        "FIFOSQLiteAckQueue": "pq_sqlite.ack:FIFOSQLiteAckQueue",
+        "FILOSQLiteAckQueue": "pq_sqlite.ack:FILOSQLiteAckQueue",
+        "UniqueAckQ": "pq_sqlite.ack:UniqueAckQ",
+        "AckStatus": "pq_sqlite.ack:AckStatus",
     },
 )

@@ -1,0 +1,666 @@
+"""Ack queues: ``SQLiteAckQueue`` (= ``FIFOSQLiteAckQueue``), ``FILOSQLiteAckQueue``, ``UniqueAckQ``.
+
+1.1.0's API and tables, plus leases, attempt counts, ``max_attempts`` (dead letter), nack to the
+back, batch calls and ``stats()``. A got item stays owned by its consumer until ``ack``,
+``ack_failed`` or ``nack``; it comes back only if the consumer's lease runs out or the consumer
+is gone (closed, or its process died). See :mod:`pq_sqlite.lease` for the SQL and README.md for
+the semantics in full.
+
+Durability: a claim (get) is committed without an fsync; the ack, nack or ack_failed that ends
+it is committed with one at ``durability="full"``, which also makes the claim durable (WAL
+frames are appended in order and one fsync covers all before it). A power cut between the two
+only loses the claim, and the item is delivered again: at-least-once holds.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+import threading
+import time
+import warnings
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from pq_core.capabilities import Capabilities
+from pq_core.deadline import Deadline
+from pq_core.exceptions import Empty
+from pq_core.stats import Stats
+from pq_core.waiting import NOTHING, _Nothing
+
+from . import owners
+from .base import Corrupt, SQLiteBase
+from .connection import HAS_RETURNING
+from .lease import AckStatements
+
+__all__ = ["AckStatus", "FIFOSQLiteAckQueue", "FILOSQLiteAckQueue", "SQLiteAckQueue", "UniqueAckQ"]
+
+_RECLAIM_EVERY = 1.0  # seconds between looks for rows held by dead consumers while waiting
+
+
+class AckStatus:
+    """Row states, as the strings 1.1.0 used (the column stores them as integers)."""
+
+    inited = "0"
+    ready = "1"
+    unack = "2"
+    acked = "5"
+    ack_failed = "9"
+
+
+class _QueueDefault:
+    """Sentinel: ``get(lease=...)`` not given, so the queue's default lease applies."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<queue default>"
+
+
+QUEUE_DEFAULT: Any = _QueueDefault()
+
+
+class _NoItem:
+    """Sentinel: no ``item`` given to ack/nack/ack_failed (so a got ``None`` can still be acked)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<no item>"
+
+
+NO_ITEM: Any = _NoItem()
+
+
+def _check_lease(lease: Any) -> float | None:
+    """``None`` (held until ack) or a positive finite number of seconds."""
+    if lease is None:
+        return None
+    if isinstance(lease, bool) or not isinstance(lease, (int, float)):
+        raise TypeError(f"lease must be a number of seconds or None, not {type(lease).__name__}")
+    if not (lease > 0 and math.isfinite(lease)):
+        raise ValueError(f"lease must be a positive number of seconds (or None = until ack), not {lease!r}")
+    return float(lease)
+
+
+def _check_max_attempts(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"max_attempts must be an int or None, not {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"max_attempts must be at least 1 (or None = no limit), not {value}")
+    return value
+
+
+def _id_of(value: Any) -> int | None:
+    """1.1.0's id forms: an int, an all-digit string, or a raw dict with ``'pqid'``."""
+    if isinstance(value, dict) and "pqid" in value:
+        value = value["pqid"]
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+class SQLiteAckQueue(SQLiteBase):
+    """SQLite FIFO queue whose items stay owned by the consumer until acknowledged."""
+
+    _KIND: ClassVar[str] = "ack_queue"
+    _LIFO: ClassVar[bool] = False
+    _MAX_ACKED_LENGTH = 1000  # deprecated 1.1.0 knob, still honoured by clear_acked_data
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        persistent=True,
+        ordering="fifo",
+        blocking=True,
+        put_returns_id=True,
+        get_by_id=True,
+        update=True,
+        ack=True,
+        lease=True,
+        max_attempts=True,
+        batch=True,
+        stats=True,
+        multithread=True,
+        multiprocess=True,
+        green=True,
+        durability=("normal", "full"),
+    )
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        auto_resume: bool = True,
+        *,
+        lease: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._db = None
+        self._owner = ""
+        given: object = auto_resume  # typed bool, but 1.1.0 code passes anything here
+        if isinstance(given, str):
+            raise TypeError(
+                f"{type(self).__name__}(path, {auto_resume!r}): the second positional argument is "
+                f"auto_resume, not the queue name; pass the name as name={auto_resume!r}"
+            )
+        self._lease = _check_lease(lease)
+        self.max_attempts = _check_max_attempts(max_attempts)
+        if not kwargs.pop("auto_commit", True):
+            warnings.warn("disable auto commit is not supported in ack queue", UserWarning, stacklevel=2)
+        super().__init__(path, auto_commit=True, **kwargs)
+        self.auto_resume = bool(auto_resume)
+        self._ack_sql = AckStatements(self._sql, self._LIFO)
+        self._unack_cache: dict[int, Any] = {}
+        self._cache_lock = threading.Lock()
+        self._last_ack_reclaim = 0.0
+        self._prepare_ack_table()
+        if self.auto_resume:
+            self._resume(own=False)
+
+    def _prepare_ack_table(self) -> None:
+        """Add the ``position`` column and the ready/lease indexes (idempotent, one transaction)."""
+        s = self._ack_sql
+
+        def op(conn: sqlite3.Connection) -> None:
+            present = {row[1] for row in conn.execute(f"PRAGMA table_info({s.t})")}
+            if "position" not in present:
+                conn.execute(s.add_position)
+            for statement in s.indexes:
+                conn.execute(statement)
+
+        self._database().write(op)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _max(self) -> tuple[int | None, int | None]:
+        return self.max_attempts, self.max_attempts
+
+    def _lease_until(self, lease: Any) -> float | None:
+        seconds = self._lease if lease is QUEUE_DEFAULT else _check_lease(lease)
+        return None if seconds is None else time.time() + seconds
+
+    def _remember(self, rows: list[tuple[int, Any]]) -> None:
+        with self._cache_lock:
+            for row_id, item in rows:
+                self._unack_cache[row_id] = item
+
+    def _forget(self, ids: Iterable[int]) -> None:
+        with self._cache_lock:
+            for row_id in ids:
+                self._unack_cache.pop(row_id, None)
+
+    def _resolve(self, item: Any, id: Any) -> int | None:
+        """The row id meant by ``item`` or ``id`` (1.1.0 rules), ``None`` if nothing matches."""
+        if id is not None and item is not None and item is not NO_ITEM:
+            raise ValueError("Specify an id or an item, not both.")
+        if id is None and item is NO_ITEM:
+            raise ValueError("Specify an id or an item.")
+        if id is not None:
+            row_id = _id_of(id)
+            if row_id is None:
+                raise TypeError(f"id must be an int, an all-digit str or a raw dict with 'pqid', not {id!r}")
+            return row_id
+        if isinstance(item, dict) and "pqid" in item:
+            return _id_of(item)
+        with self._cache_lock:
+            matches = [row_id for row_id, cached in self._unack_cache.items() if cached is item]
+        if len(matches) > 1:
+            raise ValueError(
+                f"{item!r} is the same object as {len(matches)} items in flight (ids {matches}); "
+                "it cannot tell which one you mean: get(raw=True) and pass id= or the raw dict"
+            )
+        return matches[0] if matches else None
+
+    def _resolve_any(self, value: Any) -> int | None:
+        """``ack_many``'s rule: an int, digit string or raw dict is an id; anything else an item got here."""
+        row_id = _id_of(value)
+        return row_id if row_id is not None else self._resolve(value, None)
+
+    # -- put --------------------------------------------------------------------------------
+
+    def _insert(self, conn: sqlite3.Connection, data: bytes, now: float) -> int | None:
+        s = self._ack_sql
+        try:
+            return conn.execute(s.insert, (data, now)).lastrowid
+        except sqlite3.IntegrityError:
+            if not self._SORT_KEYS:
+                raise
+        # UniqueAckQ: a value present only as an acked/failed row is no longer queued; put it again.
+        if conn.execute(s.delete_final_duplicate, (data,)).rowcount:
+            return conn.execute(s.insert, (data, now)).lastrowid
+        return None
+
+    def put(self, item: Any) -> int | None:
+        """Add ``item``; return its id (``None`` from UniqueAckQ when an equal item is queued)."""
+        data = self._encode(item)
+        db = self._database()
+        row_id = db.write(lambda conn: self._insert(conn, data, time.time()))
+        if row_id is not None:
+            db.wakeup.notify()
+        return row_id
+
+    def put_nowait(self, item: Any) -> int | None:
+        """Same as :meth:`put` (never blocks; ack queues are unbounded)."""
+        return self.put(item)
+
+    def put_many(self, items: Iterable[Any]) -> list[int | None]:
+        """Add every item in one transaction (all or nothing); return their ids in order."""
+        encoded = [self._encode(item) for item in items]
+        db = self._database()
+
+        def op(conn: sqlite3.Connection) -> list[int | None]:
+            now = time.time()
+            return [self._insert(conn, data, now) for data in encoded]
+
+        ids = db.write(op)
+        if any(row_id is not None for row_id in ids):
+            db.wakeup.notify()
+        return ids
+
+    # -- get --------------------------------------------------------------------------------
+
+    def _claim(
+        self, conn: sqlite3.Connection, count: int, row_id: int | None, lease_until: float | None
+    ) -> list[tuple[Any, ...]]:
+        """Reap expired leases, then mark up to ``count`` ready rows (or row ``row_id``) as held."""
+        s = self._ack_sql
+        now = time.time()
+        conn.execute(s.reap, (*self._max(), now))
+        claim = (self._owner, lease_until)
+        if HAS_RETURNING:
+            if row_id is None:
+                rows = conn.execute(s.claim_next, (*claim, count)).fetchall()
+            else:
+                rows = conn.execute(s.claim_id, (*claim, row_id)).fetchall()
+        else:  # pragma: no cover - SQLite < 3.35
+            if row_id is None:
+                rows = conn.execute(s.select_next, (count,)).fetchall()
+            else:
+                rows = conn.execute(s.select_id, (row_id,)).fetchall()
+            for row in rows:
+                conn.execute(s.mark_claimed, (*claim, row[0]))
+        rows.sort(key=lambda row: row[3], reverse=self._LIFO)  # RETURNING gives no set order
+        return rows
+
+    def _claim_decoded(
+        self, count: int, row_id: int | None, lease_until: float | None
+    ) -> tuple[list[tuple[int, Any, float]], list[Corrupt], float | None]:
+        """One claim transaction: the decoded rows, rows quarantined instead, the next lease expiry."""
+
+        def op(conn: sqlite3.Connection) -> tuple[list[tuple[int, Any, float]], list[Corrupt], float | None]:
+            good: list[tuple[int, Any, float]] = []
+            bad: list[Corrupt] = []
+            for row in self._claim(conn, count, row_id, lease_until):
+                item = self._decode_row(conn, row)
+                if isinstance(item, Corrupt):
+                    bad.append(item)
+                else:
+                    good.append((row[0], item, row[2]))
+            expiry = None
+            if not good and not bad:
+                expiry = conn.execute(self._ack_sql.next_expiry).fetchone()[0]
+            return good, bad, expiry
+
+        return self._database().write(op, sync=False)
+
+    def _get_rows(
+        self,
+        count: int,
+        block: bool,
+        timeout: float | None,
+        row_id: int | None,
+        lease: Any,
+        next_in_order: bool = False,
+    ) -> list[tuple[int, Any, float]]:
+        """Claim 1..count rows, waiting as ``block``/``timeout`` say; ``Empty`` when none arrives."""
+        db = self._database()
+        deadline = Deadline(block, timeout)
+        what = "get" if row_id is None else f"get(id={row_id})"
+        state: dict[str, Any] = {"version": None, "expiry": None}
+
+        def attempt() -> list[tuple[int, Any, float]] | _Nothing:
+            version = db.version()
+            expiry = state["expiry"]
+            if version == state["version"] and (expiry is None or time.time() < expiry):
+                if self.auto_resume and self._reclaim_dead():
+                    state["version"] = None
+                return NOTHING
+            target = row_id
+            if next_in_order and row_id is not None:
+                target = db.read(lambda conn: self._next_after(conn, row_id))
+                if target is None:
+                    return NOTHING
+            good, bad, state["expiry"] = self._claim_decoded(count, target, self._lease_until(lease))
+            state["version"] = (version[0], db.commits)
+            if good:
+                self._remember([(r[0], r[1]) for r in good])
+                return good
+            if bad:
+                raise bad[0].error
+            if target is not None and not next_in_order:
+                status = db.read(lambda conn: conn.execute(self._ack_sql.status_of, (target,)).fetchone())
+                if status is None or status[0] >= 5:
+                    raise Empty(f"{what}: there is no such item waiting (missing, acked or failed)")
+            return NOTHING
+
+        def timed_out() -> BaseException:
+            if not block:
+                return Empty(f"{what}: the queue has no item ready")
+            return Empty(f"{what}: no item became ready within {timeout} seconds")
+
+        return db.wakeup.retry(attempt, deadline, timed_out)
+
+    def _next_after(self, conn: sqlite3.Connection, row_id: int) -> int | None:
+        """``next_in_order``: the next ready row after ``row_id`` in queue order, wrapping around."""
+        s = self._ack_sql
+        row = conn.execute(s.next_after, (row_id, row_id)).fetchone()
+        if row is None:
+            row = conn.execute(s.next_after, (-1, -(2**62) if not self._LIFO else 2**62)).fetchone()
+        return None if row is None else int(row[0])
+
+    def get(
+        self,
+        block: bool = True,
+        timeout: float | None = None,
+        id: Any = None,
+        next_in_order: bool = False,
+        raw: bool = False,
+        lease: float | None = QUEUE_DEFAULT,
+    ) -> Any:
+        """Hand out the next ready item (or item ``id``), held until ack or until ``lease`` runs out."""
+        row_id = _id_of(id) if id is not None else None
+        if row_id is None and next_in_order:
+            raise ValueError("'next_in_order' requires the preceding 'id' be specified.")
+        if next_in_order and not isinstance(next_in_order, bool):
+            raise ValueError("'next_in_order' must be a boolean (True/False)")
+        if lease is not QUEUE_DEFAULT:
+            _check_lease(lease)
+        rows = self._get_rows(1, block, timeout, row_id, lease, next_in_order)
+        row_id_, item, timestamp = rows[0]
+        return {"pqid": row_id_, "data": item, "timestamp": timestamp} if raw else item
+
+    def get_nowait(self, id: Any = None, raw: bool = False) -> Any:
+        """``get(block=False)``."""
+        return self.get(block=False, id=id, raw=raw)
+
+    def get_many(
+        self,
+        n: int,
+        block: bool = True,
+        timeout: float | None = None,
+        raw: bool = False,
+        lease: float | None = QUEUE_DEFAULT,
+    ) -> list[Any]:
+        """Claim 1..n ready items in one transaction, waiting like :meth:`get` for the first."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"get_many needs n >= 1, not {n!r}")
+        if lease is not QUEUE_DEFAULT:
+            _check_lease(lease)
+        rows = self._get_rows(n, block, timeout, None, lease)
+        if raw:
+            return [{"pqid": r[0], "data": r[1], "timestamp": r[2]} for r in rows]
+        return [r[1] for r in rows]
+
+    # -- ack / nack -------------------------------------------------------------------------
+
+    def _finish(self, row_id: int, status: int) -> int | None:
+        s = self._ack_sql
+
+        def op(conn: sqlite3.Connection) -> bool:
+            if conn.execute(s.finish, (status, row_id)).rowcount:
+                return True
+            return conn.execute(s.status_of, (row_id,)).fetchone() is not None
+
+        found = self._database().write(op)
+        self._forget([row_id])
+        return row_id if found else None
+
+    def ack(self, item: Any = NO_ITEM, id: Any = None) -> int | None:
+        """Mark the item done for good; return its id (``None`` if no such item)."""
+        row_id = self._resolve(item, id)
+        return None if row_id is None else self._finish(row_id, 5)
+
+    def ack_failed(self, item: Any = NO_ITEM, id: Any = None) -> int | None:
+        """Mark the item failed (dead letter): never handed out again; return its id."""
+        row_id = self._resolve(item, id)
+        return None if row_id is None else self._finish(row_id, 9)
+
+    def nack(self, item: Any = NO_ITEM, id: Any = None, to_back: bool = False) -> int | None:
+        """Give an item in flight back: ready again at its place (or behind every ready item)."""
+        row_id = self._resolve(item, id)
+        if row_id is None:
+            return None
+        sql = self._ack_sql.nack_to_back if to_back else self._ack_sql.nack
+        db = self._database()
+        changed = db.write(lambda conn: conn.execute(sql, (*self._max(), row_id)).rowcount)
+        self._forget([row_id])
+        if not changed:
+            return None
+        db.wakeup.notify()
+        return row_id
+
+    def ack_many(self, items_or_ids: Iterable[Any]) -> list[int | None]:
+        """Ack several items (got objects, raw dicts or ids) in one transaction; return their ids."""
+        ids = [self._resolve_any(value) for value in items_or_ids]
+        s = self._ack_sql
+
+        def op(conn: sqlite3.Connection) -> list[int | None]:
+            out: list[int | None] = []
+            for row_id in ids:
+                if row_id is None:
+                    out.append(None)
+                elif conn.execute(s.finish, (5, row_id)).rowcount:
+                    out.append(row_id)
+                else:
+                    out.append(row_id if conn.execute(s.status_of, (row_id,)).fetchone() else None)
+            return out
+
+        result = self._database().write(op)
+        self._forget([row_id for row_id in ids if row_id is not None])
+        return result
+
+    # -- resume -----------------------------------------------------------------------------
+
+    def _resume(self, own: bool) -> int:
+        """Give back rows held by closed or dead instances (and by this one if ``own``)."""
+        db = self._database()
+        s = self._ack_sql
+        tokens = db.read(lambda conn: [row[0] for row in conn.execute(s.held_owners)])
+        gone = [
+            t for t in tokens if (own and t == self._owner) or (t != self._owner and not owners.is_alive(t))
+        ]
+
+        def op(conn: sqlite3.Connection) -> int:
+            count = conn.execute(s.resume_unowned, self._max()).rowcount
+            for token in gone:
+                count += conn.execute(s.resume_owner, (*self._max(), token)).rowcount
+            return count
+
+        count = db.write(op)
+        if own:
+            with self._cache_lock:
+                self._unack_cache.clear()
+        if count:
+            db.wakeup.notify()
+        return int(count)
+
+    def resume_unack_tasks(self) -> None:
+        """Make items held by this instance, or by instances that closed or died, ready again.
+
+        Items that other live instances hold (in this or another process) are left alone.
+        """
+        self._resume(own=True)
+
+    def _reclaim_dead(self) -> bool:
+        """While waiting: at most once a second, take back rows whose holder died."""
+        now = time.monotonic()
+        if now - self._last_ack_reclaim < _RECLAIM_EVERY:
+            return False
+        self._last_ack_reclaim = now
+        return self._resume(own=False) > 0
+
+    def _reclaim_dead_owners(self, force: bool = False) -> int:
+        """The base class's hook, with ack semantics."""
+        return self._resume(own=False)
+
+    # -- other 1.1.0 methods ----------------------------------------------------------------
+
+    def update(self, item: Any, id: Any = None) -> int | None:
+        """Replace an item's data (by raw dict or id); return the id, ``None`` if there is no such row."""
+        row_id = None
+        if isinstance(item, dict) and "pqid" in item:
+            row_id = _id_of(item)
+            item = item.get("data")
+        if id is not None:
+            row_id = _id_of(id)
+        if row_id is None:
+            raise ValueError("Provide an id or raw item")
+        data = self._encode(item)
+        changed = self._database().write(
+            lambda conn: conn.execute(self._ack_sql.update_data, (data, row_id)).rowcount
+        )
+        return row_id if changed else None
+
+    def queue(self) -> list[dict[str, Any]]:
+        """Every row, any status, as ``{'id', 'data', 'timestamp', 'status'}`` in id order."""
+        rows = self._database().read(lambda conn: conn.execute(self._ack_sql.select_all).fetchall())
+        return [
+            {"id": r[0], "data": self._serializer.loads(r[1]), "timestamp": r[2], "status": r[3]}
+            for r in rows
+        ]
+
+    def clear_acked_data(
+        self, max_delete: int | None = 1000, keep_latest: int | None = 1000, clear_ack_failed: bool = False
+    ) -> int:
+        """Delete acked rows (failed too if asked), sparing the newest ``keep_latest``; return the count."""
+        if self._MAX_ACKED_LENGTH != 1000 and not max_delete:
+            warnings.warn(
+                "_MAX_ACKED_LENGTH is deprecated; use clear_acked_data(keep_latest=..., max_delete=...)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            keep_latest = self._MAX_ACKED_LENGTH
+        limit = max_delete if max_delete and max_delete > 0 else -1
+        offset = keep_latest if keep_latest and keep_latest > 0 else 0
+        statuses = "5, 9" if clear_ack_failed else "5"
+        sql = self._ack_sql.clear_acked.format(statuses=statuses)
+        return int(self._database().write(lambda conn: conn.execute(sql, (limit, offset)).rowcount))
+
+    def attempts(self, id: Any) -> int:
+        """How many times item ``id`` has been delivered (``KeyError`` if there is no such row)."""
+        row_id = _id_of(id)
+        row = self._database().read(lambda conn: conn.execute(self._ack_sql.attempts, (row_id,)).fetchone())
+        if row is None:
+            raise KeyError(f"no item with id {id!r} in {self._table.name}")
+        return int(row[0])
+
+    def task_done(self) -> None:
+        """No-op, as in 1.1.0 (ack queues always commit)."""
+
+    # -- counts -----------------------------------------------------------------------------
+
+    def _counts(self) -> dict[int, int]:
+        """Rows per effective status: held rows whose lease ran out count as ready or failed."""
+        s = self._ack_sql
+        m = self._max()
+
+        def fn(conn: sqlite3.Connection) -> dict[int, int]:
+            counts = {int(k): int(v) for k, v in conn.execute(s.count_by_status)}
+            back, failed = conn.execute(s.count_expired, (*m, *m, time.time())).fetchone()
+            counts[2] = counts.get(2, 0) - back - failed
+            counts[1] = counts.get(1, 0) + back
+            counts[9] = counts.get(9, 0) + failed
+            return counts
+
+        return self._database().read(fn)
+
+    def qsize(self) -> int:
+        """Items ready to be handed out (across every instance and process)."""
+        s = self._ack_sql
+        m = self._max()
+
+        def fn(conn: sqlite3.Connection) -> int:
+            ready = conn.execute(s.count_ready).fetchone()[0]
+            back, _ = conn.execute(s.count_expired, (*m, *m, time.time())).fetchone()
+            return int(ready + back)
+
+        return self._database().read(fn)
+
+    @property
+    def size(self) -> int:
+        """1.1.0 property: same as :meth:`qsize`."""
+        return self.qsize()
+
+    def __len__(self) -> int:
+        return self.qsize()
+
+    def empty(self) -> bool:
+        """True if no item is ready."""
+        return self.qsize() == 0
+
+    def full(self) -> bool:
+        """Always False: ack queues are unbounded."""
+        return False
+
+    def unack_count(self) -> int:
+        """Items handed out and neither acked, nacked, failed nor expired."""
+        return self._counts().get(2, 0)
+
+    def acked_count(self) -> int:
+        """Acked rows still stored (see :meth:`clear_acked_data`)."""
+        return self._counts().get(5, 0)
+
+    def ready_count(self) -> int:
+        """Rows with status ready (nacked or resumed; never-delivered rows are status 0, as in 1.1.0)."""
+        return self._counts().get(1, 0)
+
+    def ack_failed_count(self) -> int:
+        """Failed (dead letter) rows."""
+        return self._counts().get(9, 0)
+
+    def active_size(self) -> int:
+        """Items not finished yet: ready plus in flight."""
+        counts = self._counts()
+        return counts.get(0, 0) + counts.get(1, 0) + counts.get(2, 0)
+
+    def stats(self) -> Stats:
+        """Depth, in flight, failed, oldest ready item's age, bytes on disk, durability."""
+        counts = self._counts()
+        oldest = self._database().read(lambda conn: conn.execute(self._ack_sql.oldest_ready).fetchone()[0])
+        return Stats(
+            depth=counts.get(0, 0) + counts.get(1, 0),
+            in_flight=counts.get(2, 0),
+            failed=counts.get(9, 0),
+            oldest_age=None if oldest is None else max(0.0, time.time() - oldest),
+            bytes_on_disk=self._bytes_on_disk(),
+            quarantined=self._quarantined(),
+            durability=self.durability,
+        )
+
+
+FIFOSQLiteAckQueue = SQLiteAckQueue
+
+
+class FILOSQLiteAckQueue(SQLiteAckQueue):
+    """SQLite ack queue handing out the newest ready item first."""
+
+    _KIND: ClassVar[str] = "ack_filo_queue"
+    _LIFO: ClassVar[bool] = True
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        **{**SQLiteAckQueue.capabilities.__dict__, "ordering": "lifo"}
+    )
+
+
+class UniqueAckQ(SQLiteAckQueue):
+    """SQLite ack queue refusing a put while an equal item is waiting or in flight."""
+
+    _KIND: ClassVar[str] = "ack_unique_queue"
+    _SORT_KEYS: ClassVar[bool] = True
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        **{**SQLiteAckQueue.capabilities.__dict__, "unique": True}
+    )

@@ -1,0 +1,100 @@
+"""The SQL of ack tables: claims under a lease, expiry, attempts, and the order items are handed out in.
+
+Rows keep 1.1.0's ``status`` values (0 inited, 1 ready, 2 unack, 5 acked, 9 ack_failed); the
+columns added by schema version 1 carry the rest:
+
+* ``owner``: the token of the instance holding a status-2 row (see :mod:`pq_sqlite.owners`);
+* ``lease_until``: ``time.time()`` at which the hold runs out; NULL = held until ack (1.1.0);
+* ``attempts``: deliveries so far; a nack or an expired lease after ``max_attempts`` deliveries
+  moves the row to 9 (failed, the dead letter state) instead of back to ready;
+* ``position``: where the row stands in the queue order; NULL = its ``_id``. Only
+  ``nack(to_back=True)`` sets it, to just behind the last ready row.
+
+"Ready" is status < 2; an expired lease is reaped back to ready (or failed) inside the same
+transaction as the next claim, so nothing is ever handed out twice at once. A partial index on
+the order key of ready rows and one on ``lease_until`` of held rows keep both steps O(log n)
+however many acked rows the table keeps.
+"""
+
+from __future__ import annotations
+
+from pq_core.sql import Column, QueueStatements
+
+__all__ = ["POSITION", "AckStatements"]
+
+POSITION = Column("position", "integer")
+"""Added to ack tables on open (NULL in every existing row, which keeps 1.1.0's order)."""
+
+_ROW = "_id, data, timestamp"
+
+
+class AckStatements:
+    """SQL text for one ack table (FIFO, or newest first with ``lifo``)."""
+
+    def __init__(self, base: QueueStatements, lifo: bool) -> None:
+        t = self.t = base.t
+        key = self.key = "COALESCE(position, _id)"
+        order = f"{key} DESC" if lifo else f"{key} ASC"
+        self.indexes = [
+            f"CREATE INDEX IF NOT EXISTS {base.dialect.ident(base.table + '_ready')} ON {t} ({key}) "
+            "WHERE status < 2",
+            f"CREATE INDEX IF NOT EXISTS {base.dialect.ident(base.table + '_lease')} ON {t} (lease_until) "
+            "WHERE status = 2",
+        ]
+        self.add_position = base.add_column(POSITION)
+        self.insert = f"INSERT INTO {t} (data, timestamp, status) VALUES (?, ?, 0)"
+        self.delete_final_duplicate = f"DELETE FROM {t} WHERE data = ? AND status >= 5"
+        # A finished attempt (nack, expiry, dead owner) goes back to ready, or to failed when spent.
+        after_attempt = "CASE WHEN ? IS NOT NULL AND attempts >= ? THEN 9 ELSE 1 END"
+        released = "owner = NULL, lease_until = NULL"
+        self.reap = (
+            f"UPDATE {t} SET status = {after_attempt}, {released} WHERE status = 2 AND lease_until <= ?"
+        )
+        self.next_expiry = f"SELECT MIN(lease_until) FROM {t} WHERE status = 2 AND lease_until IS NOT NULL"
+        claim = f"UPDATE {t} SET status = 2, owner = ?, lease_until = ?, attempts = attempts + 1"
+        next_ids = f"SELECT _id FROM {t} WHERE status < 2 ORDER BY {order} LIMIT ?"
+        self.claim_next = f"{claim} WHERE _id IN ({next_ids}) RETURNING {_ROW}, {key}"
+        self.claim_id = f"{claim} WHERE _id = ? AND status < 2 RETURNING {_ROW}, {key}"
+        cmp = "<" if lifo else ">"
+        after = f"COALESCE((SELECT {key} FROM {t} WHERE _id = ?), ?)"
+        self.next_after = (
+            f"SELECT _id FROM {t} WHERE status < 2 AND {key} {cmp} {after} ORDER BY {order} LIMIT 1"
+        )
+        # Without RETURNING (SQLite < 3.35): choose, then mark, inside one BEGIN IMMEDIATE.
+        self.select_next = f"SELECT {_ROW}, {key} FROM {t} WHERE status < 2 ORDER BY {order} LIMIT ?"
+        self.select_id = f"SELECT {_ROW}, {key} FROM {t} WHERE _id = ? AND status < 2"
+        self.mark_claimed = f"{claim} WHERE _id = ? AND status < 2"
+        self.status_of = f"SELECT status FROM {t} WHERE _id = ?"
+        self.finish = f"UPDATE {t} SET status = ?, {released} WHERE _id = ? AND status < 5"
+        self.nack = f"UPDATE {t} SET status = {after_attempt}, {released} WHERE _id = ? AND status = 2"
+        if lifo:
+            back = f"COALESCE((SELECT MIN({key}) FROM {t} WHERE status < 2), {key} + 1) - 1"
+        else:
+            back = f"COALESCE((SELECT MAX({key}) FROM {t} WHERE status < 2), {key} - 1) + 1"
+        self.nack_to_back = (
+            f"UPDATE {t} SET status = {after_attempt}, {released}, position = {back} "
+            "WHERE _id = ? AND status = 2"
+        )
+        self.resume_owner = (
+            f"UPDATE {t} SET status = {after_attempt}, {released} WHERE status = 2 AND owner = ?"
+        )
+        self.resume_unowned = (
+            f"UPDATE {t} SET status = {after_attempt}, {released} WHERE status = 2 AND owner IS NULL"
+        )
+        self.held_owners = f"SELECT DISTINCT owner FROM {t} WHERE owner IS NOT NULL"
+        self.update_data = f"UPDATE {t} SET data = ? WHERE _id = ?"
+        self.attempts = f"SELECT attempts FROM {t} WHERE _id = ?"
+        self.select_all = f"SELECT _id, data, timestamp, status FROM {t} ORDER BY _id"
+        self.count_by_status = f"SELECT status, COUNT(*) FROM {t} GROUP BY status"
+        self.count_ready = f"SELECT COUNT(*) FROM {t} WHERE status < 2"
+        # Held rows whose lease ran out count as ready (or failed) before anyone reaps them.
+        self.count_expired = (
+            f"SELECT COALESCE(SUM(CASE WHEN ? IS NOT NULL AND attempts >= ? THEN 0 ELSE 1 END), 0), "
+            f"COALESCE(SUM(CASE WHEN ? IS NOT NULL AND attempts >= ? THEN 1 ELSE 0 END), 0) "
+            f"FROM {t} WHERE status = 2 AND lease_until <= ?"
+        )
+        self.oldest_ready = f"SELECT MIN(timestamp) FROM {t} WHERE status < 2"
+        self.clear_acked = (
+            f"DELETE FROM {t} WHERE _id IN (SELECT _id FROM {t} WHERE status IN ({{statuses}}) "
+            "ORDER BY _id DESC LIMIT ? OFFSET ?)"
+        )
