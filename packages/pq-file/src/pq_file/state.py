@@ -1,0 +1,228 @@
+"""The queue's shared state and the ``state`` file that holds it, re-read under the lock by every process.
+
+The file has two slots written alternately, each with a generation number and a CRC32,
+so a write torn by a kill (or, with ``durability="full"``, by power loss) leaves the
+previous state readable. Small states fit inline in a slot (one ``pwrite`` per change);
+larger ones go to a per-slot overflow area further into the (sparse) file.
+
+Items are numbered by a sequence number ``seq``; item ``seq`` lives in chunk
+``seq // chunksize``, as in 1.1.0's layout.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+
+from . import osio
+
+__all__ = ["State", "StateFile"]
+
+_FIXED = struct.Struct("<IQQQQQQIQII")
+_RANGE = struct.Struct("<QQI")
+_RETURNED = struct.Struct("<QQ")
+_SLOT_HEADER = struct.Struct("<4sQII")
+_SLOT_MAGIC = b"PQS2"
+_SLOT_SIZE = 2048
+_INLINE = _SLOT_SIZE - _SLOT_HEADER.size
+_OVERFLOW_BASE = 2 * _SLOT_SIZE
+_OVERFLOW_CAP = 64 << 20
+
+
+class State:
+    """Where items are: written up to ``head``, handed out up to ``cursor``, what is in flight or returned.
+
+    ``ranges`` holds ``[start, end, owner]`` runs of items handed out and not yet done;
+    ``returned`` holds ``[start, end]`` runs handed out to owners that went away, to hand out
+    again before the cursor. Records before ``f2_seq`` (at ``f2_off`` in its chunk) are in
+    1.1.0's format 1; later ones in format 2.
+    """
+
+    __slots__ = (
+        "chunksize",
+        "cursor_off",
+        "cursor_seq",
+        "f2_off",
+        "f2_seq",
+        "head_off",
+        "head_seq",
+        "next_owner",
+        "quarantined",
+        "ranges",
+        "returned",
+    )
+
+    def __init__(self, chunksize: int) -> None:
+        self.chunksize = chunksize
+        self.head_seq = 0
+        self.head_off = 0
+        self.cursor_seq = 0
+        self.cursor_off = 0
+        self.f2_seq = 0
+        self.f2_off = 0
+        self.next_owner = 1
+        self.quarantined = 0
+        self.ranges: list[list[int]] = []
+        self.returned: list[list[int]] = []
+
+    def ready(self) -> int:
+        """Items that a get could hand out now (never handed out, or returned)."""
+        return self.head_seq - self.cursor_seq + sum(end - start for start, end in self.returned)
+
+    def in_flight(self) -> int:
+        """Items handed out and not yet done, by every owner."""
+        return sum(end - start for start, end, _ in self.ranges)
+
+    def tail_seq(self) -> int:
+        """The oldest item not yet removed for good."""
+        tail = self.cursor_seq
+        for run in self.ranges:
+            tail = min(tail, run[0])
+        for run in self.returned:
+            tail = min(tail, run[0])
+        return tail
+
+    def encode(self) -> bytes:
+        """The binary form stored in a slot."""
+        parts = [
+            _FIXED.pack(
+                self.chunksize,
+                self.head_seq,
+                self.head_off,
+                self.cursor_seq,
+                self.cursor_off,
+                self.f2_seq,
+                self.f2_off,
+                self.next_owner,
+                self.quarantined,
+                len(self.ranges),
+                len(self.returned),
+            )
+        ]
+        parts.extend(_RANGE.pack(*run) for run in self.ranges)
+        parts.extend(_RETURNED.pack(*run) for run in self.returned)
+        return b"".join(parts)
+
+    @classmethod
+    def decode(cls, data: bytes) -> State:
+        """Rebuild a state from :meth:`encode`'s bytes."""
+        fields = _FIXED.unpack_from(data, 0)
+        state = cls(fields[0])
+        (
+            state.head_seq,
+            state.head_off,
+            state.cursor_seq,
+            state.cursor_off,
+            state.f2_seq,
+            state.f2_off,
+            state.next_owner,
+            state.quarantined,
+            nranges,
+            nreturned,
+        ) = fields[1:]
+        pos = _FIXED.size
+        for _ in range(nranges):
+            state.ranges.append(list(_RANGE.unpack_from(data, pos)))
+            pos += _RANGE.size
+        for _ in range(nreturned):
+            state.returned.append(list(_RETURNED.unpack_from(data, pos)))
+            pos += _RETURNED.size
+        return state
+
+    def copy(self) -> State:
+        """An independent copy (runs are copied too)."""
+        return State.decode(self.encode())
+
+
+class StateFile:
+    """The ``state`` file: read the newest valid slot, write the other one."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+        self._gen = -1
+        self._slot = 1
+        self._cached: State | None = None
+
+    def close(self) -> None:
+        """Close the file."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def forget(self) -> None:
+        """Drop the cached state so the next read decodes the file again (after a failed change)."""
+        self._gen = -1
+        self._cached = None
+
+    def peek_generation(self) -> int:
+        """The newest slot's generation, read without the lock: a cheap "did anything change" probe."""
+        data = osio.pread(self.fd, _SLOT_SIZE + _SLOT_HEADER.size, 0)
+        best = -1
+        for slot in (0, 1):
+            chunk = data[slot * _SLOT_SIZE : slot * _SLOT_SIZE + _SLOT_HEADER.size]
+            if len(chunk) == _SLOT_HEADER.size:
+                magic, gen, _, _ = _SLOT_HEADER.unpack(chunk)
+                if magic == _SLOT_MAGIC and gen > best:
+                    best = gen
+        return best
+
+    @property
+    def generation(self) -> int:
+        """Generation of the state last read or written by this process."""
+        return self._gen
+
+    def read(self) -> State | None:
+        """The newest valid state (the cached object when nothing changed), or None if no slot is valid."""
+        data = osio.pread(self.fd, 2 * _SLOT_SIZE, 0)
+        candidates: list[tuple[int, int, int, int]] = []
+        for slot in (0, 1):
+            start = slot * _SLOT_SIZE
+            if len(data) < start + _SLOT_HEADER.size:
+                continue
+            magic, gen, length, crc = _SLOT_HEADER.unpack_from(data, start)
+            if magic == _SLOT_MAGIC:
+                candidates.append((gen, slot, length, crc))
+        candidates.sort(reverse=True)
+        for gen, slot, length, crc in candidates:
+            if gen == self._gen and slot == self._slot and self._cached is not None:
+                return self._cached
+            if length <= _INLINE:
+                start = slot * _SLOT_SIZE + _SLOT_HEADER.size
+                payload = data[start : start + length]
+            else:
+                payload = osio.pread(self.fd, length, _OVERFLOW_BASE + slot * _OVERFLOW_CAP)
+            if len(payload) != length or zlib.crc32(payload) != crc:
+                continue
+            try:
+                state = State.decode(payload)
+            except struct.error:
+                continue
+            self._gen, self._slot, self._cached = gen, slot, state
+            return state
+        return None
+
+    def write(self, state: State, *, sync: bool = False) -> None:
+        """Store ``state`` in the slot not holding the newest state; fsync it when ``sync``."""
+        payload = state.encode()
+        if len(payload) > _OVERFLOW_CAP:
+            raise OverflowError(
+                f"the queue state needs {len(payload)} bytes (too many items in flight at once); "
+                "call task_done for finished items"
+            )
+        if self._gen < 0:
+            self.read()  # learn which slot holds the newest state, so it is not overwritten
+        if self._gen < 0:
+            gen, slot = self.peek_generation() + 1, 0
+        else:
+            gen, slot = self._gen + 1, 1 - self._slot
+        header = _SLOT_HEADER.pack(_SLOT_MAGIC, gen, len(payload), zlib.crc32(payload))
+        if len(payload) <= _INLINE:
+            osio.pwrite(self.fd, header + payload, slot * _SLOT_SIZE)
+        else:
+            osio.pwrite(self.fd, payload, _OVERFLOW_BASE + slot * _OVERFLOW_CAP)
+            osio.pwrite(self.fd, header, slot * _SLOT_SIZE)
+        if sync:
+            osio.fsync(self.fd)
+        self._gen, self._slot, self._cached = gen, slot, state
