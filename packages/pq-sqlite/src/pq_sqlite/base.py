@@ -112,25 +112,29 @@ class SQLiteBase:
         return codec.encode(self._serializer, item, sort_keys=self._SORT_KEYS)
 
     def _decode_row(self, conn: sqlite3.Connection, row: tuple[Any, ...]) -> Any:
-        """Decode ``row`` (_id, data, timestamp, ...); on failure quarantine it and return ``Corrupt``."""
+        """Decode ``row`` (_id, data, timestamp, ...) still in the table; if that fails, quarantine it."""
         try:
             return self._serializer.loads(row[1])
         except Exception as exc:
-            conn.execute(
-                f"INSERT INTO {QUARANTINE} (tbl, item_id, data, timestamp, error, quarantined_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (self._table.name, row[0], row[1], row[2], f"{type(exc).__name__}: {exc}", time.time()),
-            )
             conn.execute(self._sql.delete_id, (row[0],))
-            return Corrupt(
-                CorruptionError(
-                    f"item {row[0]} of {self._table.name} in {self._db_file} cannot be decoded "
-                    f"({type(exc).__name__}: {exc}); it was moved to table {QUARANTINE} and the queue "
-                    "moves on. Check the serializer matches the one the item was written with.",
-                    path=self._db_file,
-                    item_id=row[0],
-                )
+            return self._quarantine(conn, row, exc)
+
+    def _quarantine(self, conn: sqlite3.Connection, row: tuple[Any, ...], exc: Exception) -> Corrupt:
+        """Keep an undecodable row in ``pq_quarantine`` and describe it; the caller removed it."""
+        conn.execute(
+            f"INSERT INTO {QUARANTINE} (tbl, item_id, data, timestamp, error, quarantined_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (self._table.name, row[0], row[1], row[2], f"{type(exc).__name__}: {exc}", time.time()),
+        )
+        return Corrupt(
+            CorruptionError(
+                f"item {row[0]} of {self._table.name} in {self._db_file} cannot be decoded "
+                f"({type(exc).__name__}: {exc}); it was moved to table {QUARANTINE} and the queue "
+                "moves on. Check the serializer matches the one the item was written with.",
+                path=self._db_file,
+                item_id=row[0],
             )
+        )
 
     @property
     def _db_file(self) -> str:

@@ -67,11 +67,12 @@ def is_busy(exc: BaseException) -> bool:
 class _Request:
     """One write waiting to be committed, and its outcome."""
 
-    __slots__ = ("done", "error", "op", "result", "sync")
+    __slots__ = ("done", "error", "op", "result", "single", "sync")
 
-    def __init__(self, op: Callable[[sqlite3.Connection], Any], sync: bool) -> None:
+    def __init__(self, op: Callable[[sqlite3.Connection], Any], sync: bool, single: bool) -> None:
         self.op = op
         self.sync = sync
+        self.single = single
         self.done = False
         self.result: Any = None
         self.error: BaseException | None = None
@@ -145,9 +146,14 @@ class Database:
 
     # -- writes ---------------------------------------------------------------------------
 
-    def write(self, op: Callable[[sqlite3.Connection], T], sync: bool = True) -> T:
-        """Run ``op`` in a write transaction (possibly shared with other threads' writes)."""
-        request = _Request(op, sync)
+    def write(self, op: Callable[[sqlite3.Connection], T], sync: bool = True, single: bool = False) -> T:
+        """Run ``op`` in a write transaction (possibly shared with other threads' writes).
+
+        ``single=True`` promises that ``op`` runs exactly one write statement and consumes its
+        whole result: alone in a batch it then runs as its own autocommit transaction (no
+        BEGIN/COMMIT round trips); grouped with others it joins their transaction as usual.
+        """
+        request = _Request(op, sync, single)
         with self._pending_lock:
             self._pending.append(request)
         with self.lock:
@@ -162,6 +168,9 @@ class Database:
     def _run(self, batch: list[_Request]) -> None:
         try:
             self._check_open()
+            if len(batch) == 1 and batch[0].single:
+                self._retry(lambda: self._autocommit(batch[0]))
+                return
             try:
                 self._retry(lambda: self._commit(batch))
             except sqlite3.Error as exc:
@@ -209,6 +218,25 @@ class Database:
             request.result = result
             request.error = error
             request.done = True
+
+    def _autocommit(self, request: _Request) -> None:
+        conn = self.conn
+        relaxed = self.durability == "full" and not request.sync
+        if relaxed:
+            conn.execute("PRAGMA synchronous=OFF")
+        try:
+            request.result = request.op(conn)
+        except sqlite3.IntegrityError as exc:
+            request.error = exc
+        except sqlite3.Error:
+            raise
+        except Exception as exc:
+            request.error = exc
+        finally:
+            if relaxed:
+                conn.execute(f"PRAGMA synchronous={self._sync_pragma}")
+        self.commits += 1
+        request.done = True
 
     def execute_outside_transaction(self, sql: str) -> None:
         """Run a statement that cannot be inside a transaction (VACUUM, checkpoints)."""

@@ -94,7 +94,7 @@ class SQLiteQueue(SQLiteBase):
             return cursor.lastrowid
 
         db = self._database()
-        new_id = db.write(op)
+        new_id = db.write(op, True, True)
         if new_id is not None:
             db.wakeup.notify()
         return new_id
@@ -160,8 +160,8 @@ class SQLiteQueue(SQLiteBase):
         if HAS_RETURNING:
 
             def op(conn: sqlite3.Connection) -> Any:
-                row = conn.execute(take, params).fetchone()
-                return NOTHING if row is None else (row[0], decode(conn, row), row[2])
+                rows = conn.execute(take, params).fetchall()  # to the end: the statement commits
+                return (rows[0][0], rows[0], rows[0][2]) if rows else NOTHING
 
         else:  # pragma: no cover - SQLite older than 3.35
 
@@ -175,13 +175,35 @@ class SQLiteQueue(SQLiteBase):
         # A claim under auto_commit=False need not be fsynced: losing it only means redelivery.
         sync = self.auto_commit
 
+        single = HAS_RETURNING
+
         def claim() -> Any:
-            result = db.write(op, sync)
-            if result is not NOTHING and isinstance(result[1], Corrupt):
+            result = db.write(op, sync, single)
+            if result is NOTHING:
+                return NOTHING
+            if single:  # decode outside the claim: a bad row is quarantined in a second step
+                item = self._decode_taken(result[1])
+                result = (result[0], item, result[2])
+            if isinstance(result[1], Corrupt):
                 raise result[1].error
             return result
 
         return claim
+
+    def _decode_taken(self, row: tuple[Any, ...]) -> Any:
+        """Decode a row claimed by a single statement; an undecodable one goes to quarantine."""
+        try:
+            return self._serializer.loads(row[1])
+        except Exception as exc:
+            error = exc
+        held = not self.auto_commit  # still in the table under our owner token: remove it too
+
+        def op(conn: sqlite3.Connection) -> Corrupt:
+            if held:
+                conn.execute(self._sql.delete_id, (row[0],))
+            return self._quarantine(conn, row, error)
+
+        return self._database().write(op)
 
     def get_many(self, n: int, block: bool = True, timeout: float | None = None) -> list[Any]:
         """Take up to ``n`` items in one transaction (at least one: waits like ``get``)."""
