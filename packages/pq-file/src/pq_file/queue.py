@@ -678,12 +678,13 @@ class Queue:
 
     def task_done(self) -> None:
         """Mark one item finished; its removal becomes durable (see the README for which item)."""
-        if not self._ready:
-            self._not_ready()
-        self._tasks.done()
         state = self._enter()
         try:
             seq = self._pick_held()
+            if self._tasks.unfinished > 0:
+                self._tasks.done()
+            elif seq is None:
+                raise ValueError("task_done() called too many times.")
             if seq is None:
                 self._leave()
                 return
