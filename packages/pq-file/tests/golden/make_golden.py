@@ -40,7 +40,7 @@ WRITER = textwrap.dedent(
     def items(name, count):
         base = [{"i": i, "s": "item-%d" % i, "f": i / 4, "n": None} for i in range(count)]
         if name == "pickle":
-            base[1] = ("tuple", b"bytes", frozenset({1, 2}))
+            base[1] = ("tuple", b"bytes", {1, 2})
             base[2] = None
         else:
             base[2] = "ünïcødé %d" % 2

@@ -1,0 +1,82 @@
+"""Folders written by persist-queue 1.1.0 itself (see golden/make_golden.py) open and drain."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pq_core.serializers import cbor2, json, msgpack, pickle
+from pq_file import Queue
+
+GOLDEN = Path(__file__).parent / "golden"
+MANIFEST: dict[str, dict[str, Any]] = ast.literal_eval((GOLDEN / "manifest.txt").read_text("utf-8"))
+SERIALIZERS = {"pickle": pickle, "json": json, "msgpack": msgpack, "cbor2": cbor2}
+
+
+@pytest.fixture(params=sorted(MANIFEST))
+def golden(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Any, list[Any]]:
+    """A copy of one golden folder, its serializer and the items 1.1.0 drains from it."""
+    name: str = request.param
+    copy = tmp_path / name
+    shutil.copytree(GOLDEN / name, copy)
+    entry = MANIFEST[name]
+    return str(copy), SERIALIZERS[entry["serializer"]], entry["items"]
+
+
+def test_golden_folder_drains_like_1_1_0(golden: tuple[str, Any, list[Any]]) -> None:
+    path, serializer, expected = golden
+    q = Queue(path, serializer=serializer)
+    assert q.qsize() == len(expected)
+    got = [q.get_nowait() for _ in expected]
+    assert got == expected
+    assert q.empty()
+    for _ in got:
+        q.task_done()
+    q.close()
+    q = Queue(path, serializer=serializer)
+    assert q.qsize() == 0
+    q.close()
+
+
+def test_golden_folder_takes_new_items_after_old_ones(golden: tuple[str, Any, list[Any]]) -> None:
+    path, serializer, expected = golden
+    q = Queue(path, serializer=serializer)
+    q.put({"new": 1})
+    q.put({"new": 2})
+    q.close()
+    q = Queue(path, serializer=serializer)
+    got = [q.get_nowait() for _ in range(len(expected) + 2)]
+    assert got == [*expected, {"new": 1}, {"new": 2}]
+    for _ in got:
+        q.task_done()
+    q.close()
+    leftover = sorted(name for name in os.listdir(path) if name.startswith("q"))
+    assert leftover == [], f"consumed chunk files were left behind: {leftover}"
+
+
+@pytest.mark.parametrize("name", sorted(name for name, entry in MANIFEST.items() if entry["items"]))
+def test_golden_get_without_task_done_comes_back(name: str, tmp_path: Path) -> None:
+    path = str(tmp_path / name)
+    shutil.copytree(GOLDEN / name, path)
+    serializer, expected = SERIALIZERS[MANIFEST[name]["serializer"]], MANIFEST[name]["items"]
+    q = Queue(path, serializer=serializer)
+    assert q.get_nowait() == expected[0]
+    q.put("later")  # in 1.1.0 this put saved the get for good; here it must not
+    q.close()
+    q = Queue(path, serializer=serializer)
+    assert [q.get_nowait() for _ in range(len(expected) + 1)] == [*expected, "later"]
+    q.close()
+
+
+def test_golden_chunksize_comes_from_the_folder(tmp_path: Path) -> None:
+    copy = tmp_path / "q"
+    shutil.copytree(GOLDEN / "partial_pickle", copy)
+    q = Queue(str(copy), chunksize=50)
+    assert q.chunksize == 3
+    assert q.info["chunksize"] == 3
+    q.close()
