@@ -12,7 +12,7 @@
   full durability; the next synced commit makes it durable too (WAL is append-only).
 * ``read(fn)`` runs ``fn(conn)`` under the connection lock, outside any explicit transaction.
 * ``version()`` changes whenever this database may hold new data: ``PRAGMA data_version``
-  (commits by other connections) combined with this connection's own commit count. Blocked
+  (commits by other connections) combined with the rows this connection itself changed. Blocked
   gets poll it cheaply instead of re-running their claim query.
 * ``wakeup`` is a :class:`pq_core.waiting.Wakeup` shared by every instance on the same file in
   this process; writers call ``wakeup.notify()`` after a commit that adds ready rows.
@@ -257,7 +257,7 @@ class Database:
         with self.lock:
             self._check_open()
             row = self._retry(lambda: self.conn.execute("PRAGMA data_version").fetchone())
-            return int(row[0]), self.commits
+            return int(row[0]), self.conn.total_changes
 
     def bytes_on_disk(self) -> int:
         """Size of the database file plus its WAL and shared-memory files (0 in memory)."""

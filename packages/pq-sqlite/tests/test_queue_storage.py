@@ -1,0 +1,231 @@
+"""Storage behaviour of the plain queues: durability settings, group commit, migrations, corruption,
+owner reclaim, batches and stats."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from pq_core.exceptions import CorruptionError, Empty, PersistQueueError, SerializationError
+from pq_sqlite import FILOSQLiteQueue, PriorityQueue, SQLiteQueue, UniqueQ, owners
+from pq_sqlite.schema import FILE_VERSION
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> str:
+    return str(tmp_path)
+
+
+@pytest.mark.parametrize(("durability", "level"), [("full", 2), ("normal", 1)])
+def test_durability_sets_wal_and_synchronous(path: str, durability: str, level: int) -> None:
+    """full = WAL + synchronous=FULL (the default); normal = WAL + NORMAL."""
+    q = SQLiteQueue(path, durability=durability)
+    assert q._getter.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert q._getter.execute("PRAGMA synchronous").fetchone()[0] == level
+    assert q.stats()["durability"] == durability
+    q.close()
+
+
+def test_bad_arguments_are_rejected_before_anything_is_created(tmp_path: Path) -> None:
+    """Bad durability, name or timeout raise ValueError naming the argument; no file appears."""
+    target = tmp_path / "q"
+    with pytest.raises(ValueError, match="durability"):
+        SQLiteQueue(str(target), durability="fast")
+    with pytest.raises(ValueError, match="not allowed"):
+        SQLiteQueue(str(target), name="x`; DROP TABLE queue_default; --")
+    with pytest.raises(ValueError, match="timeout"):
+        SQLiteQueue(str(target), timeout=-1)
+    assert not target.exists()
+
+
+def test_unserializable_item_writes_nothing(path: str) -> None:
+    """SerializationError (a TypeError) and the queue is unchanged, for put and put_many."""
+    q = SQLiteQueue(path)
+    q.put("a")
+    with pytest.raises(SerializationError):
+        q.put(threading.Lock())
+    with pytest.raises(TypeError):
+        q.put_many(["b", threading.Lock()])
+    assert q.qsize() == 1
+    assert q.put("c") == 2  # no id was used up by the failed puts
+    q.close()
+
+
+def test_concurrent_puts_share_one_commit(path: str) -> None:
+    """Group commit: puts that arrive while a commit is running are committed together."""
+    q = SQLiteQueue(path, multithreading=True)
+    db = q._db
+    assert db is not None
+    before = db.commits
+    threads = [threading.Thread(target=q.put, args=(i,)) for i in range(6)]
+    with db.lock:  # hold the connection as a long commit would
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 5
+        while len(db._pending) < 6 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert len(db._pending) == 6
+    for thread in threads:
+        thread.join(5)
+    assert db.commits - before == 1
+    assert sorted(q.get_nowait() for _ in range(6)) == list(range(6))
+    q.close()
+
+
+def test_put_many_ids_and_get_many_order(path: str) -> None:
+    """put_many returns consecutive ids; get_many returns up to n items in queue order."""
+    for cls, expected in ((SQLiteQueue, [0, 1, 2]), (FILOSQLiteQueue, [4, 3, 2])):
+        q = cls(path)
+        assert q.put_many(range(5)) == [1, 2, 3, 4, 5]
+        assert q.get_many(3) == expected
+        assert len(q.get_many(10)) == 2
+        with pytest.raises(Empty):
+            q.get_many(1, block=False)
+        with pytest.raises(ValueError):
+            q.get_many(0)
+        q.close()
+    p = PriorityQueue(path)
+    p.put_many(["c1", "c2"], priority=3)
+    p.put_many(["a1"], priority=1)
+    assert p.get_many(3) == ["a1", "c1", "c2"]
+    p.close()
+    u = UniqueQ(path)
+    assert u.put_many(["x", "y", "x"]) == [1, 2, None]
+    u.close()
+
+
+def test_stats_report_depth_in_flight_and_age(path: str) -> None:
+    q = SQLiteQueue(path, auto_commit=False)
+    assert q.stats()["oldest_age"] is None
+    q.put_many(["a", "b", "c"])
+    q.get()
+    stats = q.stats()
+    assert stats["depth"] == 2
+    assert stats["in_flight"] == 1
+    assert stats["failed"] == 0
+    assert stats["quarantined"] == 0
+    assert stats["oldest_age"] is not None
+    assert stats["oldest_age"] >= 0
+    assert stats["bytes_on_disk"] > 0
+    q.close()
+
+
+def test_undecodable_row_is_quarantined_and_the_queue_moves_on(path: str) -> None:
+    """A corrupt row raises CorruptionError naming its id, is kept aside, and the next get works."""
+    q = SQLiteQueue(path)
+    q.put("before")
+    bad = q.put("will be damaged")
+    q.put("after")
+    q._getter.execute("UPDATE queue_default SET data = ? WHERE _id = ?", (b"\x80garbage", bad))
+    assert q.get() == "before"
+    with pytest.raises(CorruptionError) as info:
+        q.get()
+    assert info.value.item_id == bad
+    assert q.get() == "after"
+    assert q.stats()["quarantined"] == 1
+    kept = q._getter.execute("SELECT item_id, data FROM pq_quarantine").fetchall()
+    assert kept == [(bad, b"\x80garbage")]
+    q.close()
+
+
+def test_undecodable_row_with_auto_commit_false(path: str) -> None:
+    q = SQLiteQueue(path, auto_commit=False)
+    bad = q.put("x")
+    q.put("y")
+    q._getter.execute("UPDATE queue_default SET data = ? WHERE _id = ?", (b"\x80", bad))
+    with pytest.raises(CorruptionError):
+        q.get()
+    assert q.get() == "y"
+    q.task_done()
+    assert q.qsize() == 0
+    assert q.stats()["in_flight"] == 0
+    q.close()
+
+
+def test_table_from_1_1_0_is_migrated(path: str) -> None:
+    """A table exactly as 1.1.0 created it gains the owner column and drains in order."""
+    db = os.path.join(path, "data.db")
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "CREATE TABLE `queue_default` (_id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB, timestamp FLOAT)"
+        )
+        import pickle
+
+        for item in ("one", "two"):
+            conn.execute(
+                "INSERT INTO queue_default (data, timestamp) VALUES (?, ?)", (pickle.dumps(item, 4), 1.0)
+            )
+    conn.close()
+    q = SQLiteQueue(path, auto_commit=False)
+    assert q.get() == "one"
+    q.task_done()
+    q.close()
+    q = SQLiteQueue(path)
+    assert q.get() == "two"
+    q.close()
+
+
+def test_file_from_a_newer_release_is_refused(path: str) -> None:
+    q = SQLiteQueue(path)
+    q.close()
+    with sqlite3.connect(os.path.join(path, "data.db")) as conn:
+        conn.execute(f"PRAGMA user_version = {FILE_VERSION + 1}")
+    conn.close()
+    with pytest.raises(PersistQueueError, match="newer"):
+        SQLiteQueue(path)
+
+
+def test_rows_held_by_a_dead_process_come_back(path: str) -> None:
+    """Rows claimed by a process that died (pid gone) are given back to other instances."""
+    script = (
+        "import sys, os, pq_sqlite; q = pq_sqlite.SQLiteQueue(sys.argv[1], auto_commit=False); "
+        "print(q.get(timeout=5), flush=True); os._exit(0)"  # exits without close or task_done
+    )
+    q = SQLiteQueue(path, auto_commit=False)
+    q.put("held")
+    out = subprocess.run([sys.executable, "-c", script, path], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "held"
+    # A fresh instance reclaims on open; an existing one reclaims while waiting.
+    assert q.get(timeout=5) == "held"
+    q.task_done()
+    q.close()
+
+
+def test_owner_tokens_liveness() -> None:
+    token = owners.new_token()
+    assert owners.is_alive(token)
+    owners.forget(token)
+    assert not owners.is_alive(token)
+    host, _pid, start, rand = owners.new_token().split("|")
+    assert not owners.is_alive(f"{host}|999999999|{start}|{rand}")  # no such pid
+    assert owners.is_alive(f"some-other-host|1|0|{rand}")  # cannot be checked: treated as alive
+    assert not owners.is_alive("garbage")
+
+
+def test_join_waits_for_task_done_across_gets(path: str) -> None:
+    q = SQLiteQueue(path, auto_commit=False)
+    q.put("x")
+    q.get()
+    with pytest.raises(TimeoutError):
+        q.join(timeout=0.2)
+    q.task_done()
+    q.join(timeout=2)
+    with pytest.raises(ValueError):
+        q.task_done()
+    q.close()
+
+
+def test_operations_after_close_raise(path: str) -> None:
+    q = SQLiteQueue(path)
+    q.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        q.put(1)
+    with SQLiteQueue(path) as again:
+        assert again.put(1) == 1
