@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=catalog.TARGET_KEYS,
         help="queue types (default all installed: " + ",".join(catalog.TARGET_KEYS) + ")",
     )
+    parser.add_argument("--save", type=Path, default=None, help="also write the JSON result to this file")
     parser.add_argument("--quiet", action="store_true", help="no progress line on stderr")
     parser.add_argument(
         "--cache", type=Path, default=compare.DEFAULT_CACHE, help="where the 1.1.0 venv is kept"
@@ -137,6 +138,7 @@ def parse_options(argv: Sequence[str] | None = None) -> runner.Options:
         cache=ns.cache,
         workdir=ns.tmpdir,
         targets=ns.targets,
+        save=ns.save,
     )
 
 
@@ -149,5 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"run_benchmark.py: {exc}", file=sys.stderr)
         return 1
     print(report.render(result, options.fmt))
+    if options.save is not None:
+        options.save.write_text(report.render(result, "json") + "\n")
     failed = [row for row in result["rows"] if row["error"]]
     return 1 if failed else 0

@@ -45,6 +45,7 @@ class Options:
     cache: Path = field(default_factory=lambda: compare.DEFAULT_CACHE)
     workdir: str | None = None
     targets: tuple[str, ...] = catalog.TARGET_KEYS
+    save: Path | None = None  # also write the JSON result here
 
 
 @dataclass

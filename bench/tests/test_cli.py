@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from pqbench import cli, workloads
@@ -114,6 +115,18 @@ def test_main_prints_a_table_and_returns_0(
     assert code == 0
     assert "sqlite-fifo  write" in out
     assert out.count("sqlite-fifo") == 2  # one row per durability level
+
+
+def test_save_writes_the_json_beside_the_table(
+    fake_targets: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = tmp_path / "result.json"
+    code = cli.main(
+        ["3", "rst", "--quiet", "--targets", "pdict", "--workloads", "write", "--save", str(saved)]
+    )
+    assert code == 0
+    assert capsys.readouterr().out.startswith("persist-queue")
+    assert [row["id"] for row in json.loads(saved.read_text())["rows"]] == ["pdict/write/str/default"]
 
 
 def test_main_returns_1_and_reports_a_failing_row(
