@@ -136,7 +136,9 @@ def test_random_sigkill_loses_nothing(tmp_path: Path, durability: str) -> None:
 
     counts = collections.Counter(delivered)
     missing = put_ok - set(counts)
-    assert not missing, f"{len(missing)} item(s) whose put returned were never delivered: {sorted(missing)[:10]}"
+    assert not missing, (
+        f"{len(missing)} item(s) whose put returned were never delivered: {sorted(missing)[:10]}"
+    )
     for item, times in counts.items():
         assert times - 1 <= unfinished[item], f"{item} delivered {times} times"
     last_logged: dict[str, int] = collections.defaultdict(lambda: -1)

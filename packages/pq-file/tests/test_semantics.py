@@ -121,7 +121,8 @@ def test_maxsize_holds_across_instances_and_on_reopen_with_a_smaller_value(tmp_p
     b = Queue(str(tmp_path / "q"), maxsize=2)
     a.put(1)
     b.put(2)
-    assert a.full() and b.full()
+    assert a.full()
+    assert b.full()
     with pytest.raises(Full):
         a.put_nowait(3)
     start = time.monotonic()
@@ -186,7 +187,8 @@ def test_stats(tmp_path: Path) -> None:
     assert stats["quarantined"] == 0
     assert stats["durability"] == "full"
     assert stats["bytes_on_disk"] > 0
-    assert stats["oldest_age"] is not None and 0.04 <= stats["oldest_age"] < 60
+    assert stats["oldest_age"] is not None
+    assert 0.04 <= stats["oldest_age"] < 60
     q.close()
 
 

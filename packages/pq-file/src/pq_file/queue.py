@@ -360,34 +360,35 @@ class Queue:
     def _encode(self, item: Any) -> bytes:
         return encode_stream(self.serializer, item)
 
+    def _try_put(self, payloads: list[bytes]) -> int | object:
+        """One attempt: write ``payloads`` unless that would pass ``maxsize``; the sync round, or NOTHING."""
+        state = self._enter()
+        try:
+            if self.maxsize > 0 and state.ready() + len(payloads) > self.maxsize:
+                self._leave()
+                return NOTHING
+            round_ = self._append(state, payloads)
+            self._state.write(state)
+        except BaseException:
+            self._leave(failed=True)
+            raise
+        self._leave()
+        return round_
+
     def _put_payloads(self, payloads: list[bytes], deadline: Deadline) -> None:
         if self.maxsize > 0 and len(payloads) > self.maxsize:
             raise ValueError(
                 f"cannot put {len(payloads)} items at once into a queue with maxsize {self.maxsize}"
             )
-
-        def attempt() -> int | object:
-            state = self._enter()
-            try:
-                if self.maxsize > 0 and state.ready() + len(payloads) > self.maxsize:
-                    self._leave()
-                    return NOTHING
-                round_ = self._append(state, payloads)
-                self._state.write(state)
-            except BaseException:
-                self._leave(failed=True)
-                raise
-            self._leave()
-            return round_
-
-        result = attempt()
+        result = self._try_put(payloads)
         if result is NOTHING:
             result = self._wakeup.retry(
-                attempt, deadline, lambda: Full(f"the queue at {self.path!r} is full")
+                lambda: self._try_put(payloads), deadline, lambda: Full(f"the queue at {self.path!r} is full")
             )
         self._tasks.add(len(payloads))
         self._wakeup.notify()
-        if isinstance(result, int) and result and self._sync is not None:
+        if result and self._sync is not None:
+            assert isinstance(result, int)
             self._sync.wait(result)
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:

@@ -100,6 +100,8 @@ class State:
                 len(self.returned),
             )
         ]
+        if not self.ranges and not self.returned:
+            return parts[0]
         parts.extend(_RANGE.pack(*run) for run in self.ranges)
         parts.extend(_RETURNED.pack(*run) for run in self.returned)
         return b"".join(parts)
@@ -179,15 +181,15 @@ class StateFile:
         candidates: list[tuple[int, int, int, int]] = []
         for slot in (0, 1):
             start = slot * _SLOT_SIZE
-            if len(data) < start + _SLOT_HEADER.size:
-                continue
-            magic, gen, length, crc = _SLOT_HEADER.unpack_from(data, start)
-            if magic == _SLOT_MAGIC:
-                candidates.append((gen, slot, length, crc))
-        candidates.sort(reverse=True)
+            if len(data) >= start + _SLOT_HEADER.size:
+                magic, gen, length, crc = _SLOT_HEADER.unpack_from(data, start)
+                if magic == _SLOT_MAGIC:
+                    candidates.append((gen, slot, length, crc))
+        if len(candidates) == 2 and candidates[0][0] < candidates[1][0]:
+            candidates.reverse()
         for gen, slot, length, crc in candidates:
             if gen == self._gen and slot == self._slot and self._cached is not None:
-                return self._cached
+                return self._cached  # nothing changed since this process last read or wrote it
             if length <= _INLINE:
                 start = slot * _SLOT_SIZE + _SLOT_HEADER.size
                 payload = data[start : start + length]
