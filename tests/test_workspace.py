@@ -45,7 +45,8 @@ def test_sibling_requirements_are_pinned_to_the_shared_version(member: Member) -
         assert match, requirement
         name, _, spec = match.groups()
         if name in SIBLINGS and name != member.name:
-            assert spec == f"=={member.version}", f"{member.name}: {requirement!r} must pin =={member.version}"
+            expected = f"=={member.version}"
+            assert spec == expected, f"{member.name}: {requirement!r} must pin {expected}"
 
 
 @pytest.mark.parametrize("member", MEMBERS, ids=IDS)
@@ -73,9 +74,8 @@ def test_bump_script_rewrites_versions_and_pins(tmp_path: Path) -> None:
     ignore = ("*.egg-info", "__pycache__", ".venv", "dist", "golden", "*.db")
     for part in ("packages", "conformance", "scripts"):
         shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns(*ignore))
-    result = subprocess.run(
-        [sys.executable, str(copy / "scripts" / "bump_version.py"), "2.9.1rc1"], capture_output=True, text=True
-    )
+    bump = [sys.executable, str(copy / "scripts" / "bump_version.py"), "2.9.1rc1"]
+    result = subprocess.run(bump, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     code = (
         "import sys; sys.path.insert(0, 'scripts'); from members import members;"
@@ -95,3 +95,21 @@ def test_bump_script_refuses_a_non_version() -> None:
     )
     assert result.returncode != 0
     assert "not a release version" in result.stderr
+
+
+def test_hatch_and_tox_test_the_same_interpreters() -> None:
+    """The interpreter list is kept in tox.ini; hatch's test matrix must not drift from it."""
+    import configparser
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    tox = configparser.ConfigParser()
+    tox.read(ROOT / "tox.ini")
+    envs = re.split(r"[,\s]+", tox["tox"]["env_list"])
+    tox_pythons = {f"{env[2]}.{env[3:]}" for env in envs if re.fullmatch(r"py3\d+", env)}
+    hatch = tomllib.loads((ROOT / "hatch.toml").read_text(encoding="utf-8"))
+    hatch_pythons = {python for entry in hatch["envs"]["hatch-test"]["matrix"] for python in entry["python"]}
+    assert tox_pythons == hatch_pythons == {"3.10", "3.11", "3.12", "3.13"}
