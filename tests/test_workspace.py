@@ -113,3 +113,21 @@ def test_hatch_and_tox_test_the_same_interpreters() -> None:
     hatch = tomllib.loads((ROOT / "hatch.toml").read_text(encoding="utf-8"))
     hatch_pythons = {python for entry in hatch["envs"]["hatch-test"]["matrix"] for python in entry["python"]}
     assert tox_pythons == hatch_pythons == {"3.10", "3.11", "3.12", "3.13"}
+
+
+def test_listing_backends_imports_none_of_them() -> None:
+    """The registry reads entry-point names only; the backends load when asked for."""
+    code = (
+        "import sys\n"
+        "from pq_core import registry\n"
+        "names = registry.available()\n"
+        "loaded = sorted(m for m in sys.modules if m.partition('.')[0] in {'pq_file', 'pq_sqlite'})\n"
+        "print(names, loaded)\n"
+        "print(registry.load('sqlite', 'SQLiteQueue').__module__, registry.load('file', 'Queue').__module__)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT.anchor)
+    assert result.returncode == 0, result.stderr
+    listing, modules = result.stdout.splitlines()
+    assert listing.startswith("[") and "'file'" in listing and "'sqlite'" in listing
+    assert listing.endswith("[]"), listing
+    assert modules == "pq_sqlite.queues pq_file.queue"
