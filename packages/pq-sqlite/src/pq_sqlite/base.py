@@ -144,7 +144,7 @@ class SQLiteBase:
 
     def _wait_for(self, claim: Callable[[], Any], block: bool, timeout: float | None, what: str) -> Any:
         """Run ``claim`` (returns ``NOTHING`` when nothing is ready) until it succeeds or time runs out."""
-        if block:
+        if block and timeout is not None:
             check_timeout(timeout)
         result = claim()
         if result is not NOTHING:

@@ -70,6 +70,7 @@ class SQLiteQueue(SQLiteBase):
         self._tasks = TaskCounter()  # gets of this instance not yet task_done'd
         self._held: dict[int, list[int]] = {}  # auto_commit=False: ids claimed, per thread
         self._held_lock = threading.Lock()
+        self._next_claimer: Callable[[], Any] | None = None  # built on first get: the common case
         self._reclaim_dead_owners(force=True)
 
     # -- put ------------------------------------------------------------------------------
@@ -131,7 +132,13 @@ class SQLiteQueue(SQLiteBase):
 
     def get(self, block: bool = True, timeout: float | None = None, id: Any = None, raw: bool = False) -> Any:
         """Take the next item (or item ``id``); ``raw=True`` gives ``{'pqid', 'data', 'timestamp'}``."""
-        row: Row = self._wait_for(self._claimer(resolve_id(id)), block, timeout, "get")
+        if id is None:
+            claim = self._next_claimer
+            if claim is None:
+                claim = self._next_claimer = self._claimer(None)
+        else:
+            claim = self._claimer(resolve_id(id))
+        row: Row = self._wait_for(claim, block, timeout, "get")
         self._got([row[0]])
         if raw:
             return {"pqid": row[0], "data": row[1], "timestamp": row[2]}
@@ -253,9 +260,10 @@ class SQLiteQueue(SQLiteBase):
     def _got(self, ids: list[int]) -> None:
         """Account for items handed out: unfinished tasks, and (auto_commit=False) the rows held."""
         self._tasks.add(len(ids))
-        if not self.auto_commit:
-            with self._held_lock:
-                self._held.setdefault(threading.get_ident(), []).extend(ids)
+        if self.auto_commit:
+            return
+        with self._held_lock:
+            self._held.setdefault(threading.get_ident(), []).extend(ids)
 
     def task_done(self) -> None:
         """Mark one got item done; with ``auto_commit=False`` also delete the rows this thread got.
