@@ -290,6 +290,7 @@ def test_killed_consumer_items_come_back_on_reopen(tmp_path: Path) -> None:
     q = Queue(path)
     assert q.qsize() == 4
     assert [q.get_nowait() for _ in range(4)] == [1, 2, 3, 4]
+    assert os.listdir(os.path.join(path, "owners")) == [str(q._owner.owner)]  # the dead owner's file is gone
     q.close()
 
 

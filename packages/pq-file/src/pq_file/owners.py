@@ -11,7 +11,7 @@ import os
 
 from . import osio
 
-__all__ = ["OWNERS_DIR", "OwnerLock", "owner_alive"]
+__all__ = ["OWNERS_DIR", "OwnerLock", "owner_alive", "remove_dead_owner_files"]
 
 OWNERS_DIR = "owners"
 _BINARY = getattr(os, "O_BINARY", 0)
@@ -66,3 +66,14 @@ def owner_alive(folder: str, owner: int) -> bool:
         return False
     finally:
         os.close(fd)
+
+
+def remove_dead_owner_files(folder: str) -> None:
+    """Delete the lock files of owners that are gone (their items are handled through the state)."""
+    try:
+        names = os.listdir(os.path.join(folder, OWNERS_DIR))
+    except FileNotFoundError:
+        return
+    for name in names:
+        if name.isdigit():
+            owner_alive(folder, int(name))

@@ -37,7 +37,7 @@ from . import osio
 from .chunks import ChunkReader, chunk_numbers, chunk_path
 from .groupsync import GroupSync
 from .info import INFO_NAME, InfoUnreadable, read_info, remove_stale_temps, write_info
-from .owners import OwnerLock, owner_alive
+from .owners import OwnerLock, owner_alive, remove_dead_owner_files
 from .quarantine import QUARANTINE_NAME, logger, set_aside
 from .record import Record, frame, resync
 from .recovery import from_legacy_info, rebuild_from_chunks, settle_head
@@ -188,7 +188,8 @@ class Queue:
                     info_ok = self._info_readable()
                 settle_head(self.path, state, self._reader)
                 self._reader.close()  # bytes read while repairing may lie past the head
-                self._reap(state, force=True)
+                self._reap(state)
+                remove_dead_owner_files(self.path)
                 self._owner = OwnerLock(self.path, state.next_owner)
                 state.next_owner += 1
                 self._drop_chunks_below(state)
@@ -747,7 +748,7 @@ class Queue:
     def _reap_due(self) -> bool:
         return self._others_in_flight and time.monotonic() - self._last_reap >= _REAP_INTERVAL
 
-    def _reap(self, state: State, force: bool = False) -> None:
+    def _reap(self, state: State) -> None:
         """Hand out again the items of owners whose process is gone."""
         self._last_reap = time.monotonic()
         mine = self._owner.owner if self._owner is not None else -1

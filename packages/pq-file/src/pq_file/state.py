@@ -23,6 +23,7 @@ _FIXED = struct.Struct("<IQQQQQQIQII")
 _RANGE = struct.Struct("<QQI")
 _RETURNED = struct.Struct("<QQ")
 _SLOT_HEADER = struct.Struct("<4sQII")
+_SLOT_PEEK = struct.Struct("<4sQ")
 _SLOT_MAGIC = b"PQS2"
 _SLOT_SIZE = 2048
 _INLINE = _SLOT_SIZE - _SLOT_HEADER.size
@@ -177,6 +178,18 @@ class StateFile:
 
     def read(self) -> State | None:
         """The newest valid state (the cached object when nothing changed), or None if no slot is valid."""
+        data = osio.pread(self.fd, _SLOT_SIZE + _SLOT_HEADER.size, 0)
+        if self._cached is not None and len(data) == _SLOT_SIZE + _SLOT_HEADER.size:
+            # fast path: the newest slot is the one this process read or wrote last
+            magic0, gen0 = _SLOT_PEEK.unpack_from(data, 0)
+            magic1, gen1 = _SLOT_PEEK.unpack_from(data, _SLOT_SIZE)
+            if magic0 != _SLOT_MAGIC:
+                gen0 = -1
+            if magic1 != _SLOT_MAGIC:
+                gen1 = -1
+            newest = (gen0, 0) if gen0 > gen1 else (gen1, 1)
+            if newest == (self._gen, self._slot):
+                return self._cached
         data = osio.pread(self.fd, 2 * _SLOT_SIZE, 0)
         candidates: list[tuple[int, int, int, int]] = []
         for slot in (0, 1):
