@@ -44,13 +44,6 @@ class TestFILOSQLiteAckQueue(*_ALL):  # type: ignore[misc]
     def open_queue(self, tmp_path: Path) -> Callable[..., Any]:
         return functools.partial(FILOSQLiteAckQueue, str(tmp_path))
 
-    # The contract nacks the first item it gets and expects "poison" to have been delivered twice
-    # by the end; newest-first order hands out "fine" first, so poison is delivered only once.
-    test_max_attempts_moves_to_failed = contracts.mark_xfail(
-        contracts.LeaseContract.test_max_attempts_moves_to_failed,
-        reason="contract assumes fifo order: under lifo 'poison' is delivered once, not twice",
-    )
-
 
 class TestUniqueAckQ(*_ALL):  # type: ignore[misc]
     @pytest.fixture

@@ -319,7 +319,14 @@ class SQLiteAckQueue(SQLiteBase):
     ) -> list[tuple[int, Any, float]]:
         """Claim 1..count rows, waiting as ``block``/``timeout`` say; ``Empty`` when none arrives."""
         db = self._database()
-        deadline = Deadline(block, timeout)
+        deadline = Deadline(block, timeout)  # validates timeout before anything is claimed
+        if row_id is None:  # fast path: most gets find an item at once (no version read needed)
+            good, bad, _ = self._claim_decoded(count, None, self._lease_until(lease))
+            if good:
+                self._remember([(r[0], r[1]) for r in good])
+                return good
+            if bad:
+                raise bad[0].error
         what = "get" if row_id is None else f"get(id={row_id})"
         state: dict[str, Any] = {"version": None, "expiry": None}
 
