@@ -11,7 +11,7 @@ import os
 
 from . import osio
 
-__all__ = ["OWNERS_DIR", "OwnerLock", "owner_alive", "remove_dead_owner_files"]
+__all__ = ["OWNERS_DIR", "OwnerBusy", "OwnerLock", "owner_alive", "register_owner", "remove_dead_owner_files"]
 
 OWNERS_DIR = "owners"
 _BINARY = getattr(os, "O_BINARY", 0)
@@ -19,6 +19,10 @@ _BINARY = getattr(os, "O_BINARY", 0)
 
 def _path(folder: str, owner: int) -> str:
     return os.path.join(folder, OWNERS_DIR, str(owner))
+
+
+class OwnerBusy(Exception):
+    """The owner number is in use by a live instance (possible after the state was rebuilt)."""
 
 
 class OwnerLock:
@@ -46,6 +50,16 @@ class OwnerLock:
             pass
         os.close(self.fd)
         self.fd = -1
+
+
+def register_owner(folder: str, first: int) -> OwnerLock:
+    """Lock the first free owner number from ``first`` on (the caller stores ``lock.owner + 1``)."""
+    owner = first
+    while True:
+        try:
+            return OwnerLock(folder, owner)
+        except OwnerBusy:
+            owner += 1
 
 
 def owner_alive(folder: str, owner: int) -> bool:

@@ -33,11 +33,11 @@ from pq_core.stats import Stats
 from pq_core.tasks import TaskCounter
 from pq_core.waiting import NOTHING, Wakeup
 
-from . import osio
+from . import osio, owners
 from .chunks import ChunkReader, chunk_numbers, chunk_path
 from .groupsync import GroupSync
 from .info import INFO_NAME, InfoUnreadable, read_info, remove_stale_temps, write_info
-from .owners import OwnerLock, owner_alive, remove_dead_owner_files
+from .owners import owner_alive, register_owner, remove_dead_owner_files
 from .quarantine import QUARANTINE_NAME, logger, set_aside
 from .record import Record, frame, resync
 from .recovery import from_legacy_info, rebuild_from_chunks, settle_head
@@ -173,7 +173,7 @@ class Queue:
         self._others_in_flight = False
         self._lock_fd = os.open(os.path.join(self.path, LOCK_NAME), os.O_RDWR | os.O_CREAT | _BINARY, 0o644)
         self._state = StateFile(os.path.join(self.path, STATE_NAME))
-        self._owner: OwnerLock | None = None
+        self._owner: owners.OwnerLock | None = None
 
     def _open_storage(self) -> None:
         """Under the lock: load or create the state, repair what a crash left, register as an owner."""
@@ -190,8 +190,8 @@ class Queue:
                 self._reader.close()  # bytes read while repairing may lie past the head
                 self._reap(state)
                 remove_dead_owner_files(self.path)
-                self._owner = OwnerLock(self.path, state.next_owner)
-                state.next_owner += 1
+                self._owner = register_owner(self.path, state.next_owner)
+                state.next_owner = self._owner.owner + 1
                 self._drop_chunks_below(state)
                 remove_stale_temps(self.path)
                 self._state.write(state, sync=self._full)
@@ -308,8 +308,8 @@ class Queue:
         self._tasks.reset(counter)
         state = self._enter()
         try:
-            self._owner = OwnerLock(self.path, state.next_owner)
-            state.next_owner += 1
+            self._owner = register_owner(self.path, state.next_owner)
+            state.next_owner = self._owner.owner + 1
             self._state.write(state)
         except BaseException:
             self._leave(failed=True)
