@@ -80,3 +80,27 @@ def test_golden_chunksize_comes_from_the_folder(tmp_path: Path) -> None:
     assert q.chunksize == 3
     assert q.info["chunksize"] == 3
     q.close()
+
+
+def test_damaged_1_1_0_record_sets_aside_the_rest_of_its_chunk(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Format 1 has no framing to resync on: the rest of the chunk goes to quarantine, the queue goes on."""
+    path = tmp_path / "q"
+    shutil.copytree(GOLDEN / "many_chunks_json", path)
+    chunk = path / "q00004"  # items 40..49, one JSON document per line
+    lines = chunk.read_bytes().splitlines(keepends=True)
+    lines[2] = b"{not json\n"
+    chunk.write_bytes(b"".join(lines))
+    items = MANIFEST["many_chunks_json"]["items"]  # starts at item 37 (37 were consumed)
+    expected = items[: 42 - 37] + items[50 - 37 :]
+    with caplog.at_level("WARNING", logger="persistqueue"):
+        q = Queue(str(path), serializer=json)
+        got = []
+        while not q.empty():
+            got.append(q.get_nowait())
+    assert got == expected
+    assert q.stats()["quarantined"] == 8
+    assert sum("cannot be loaded" in message for message in caplog.messages) == 1
+    assert (path / "quarantine").exists()
+    q.close()
