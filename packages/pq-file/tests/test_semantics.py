@@ -297,6 +297,7 @@ def test_killed_consumer_items_come_back_on_reopen(tmp_path: Path) -> None:
 def _use_inherited(q: Queue, report: Any) -> None:
     q.put("from child")
     report.put(q.get(timeout=5))
+    report.put(q._owner.owner)
     q.task_done()
     q.close()
 
@@ -309,6 +310,7 @@ def test_an_instance_inherited_by_fork_gets_its_own_files(tmp_path: Path) -> Non
     child = ctx.Process(target=_use_inherited, args=(q, report))
     child.start()
     assert report.get(timeout=20) == "from parent"
+    assert report.get(timeout=20) != q._owner.owner  # the child reopened and registered as its own owner
     child.join(20)
     assert child.exitcode == 0
     assert q.get_nowait() == "from child"

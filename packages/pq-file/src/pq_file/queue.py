@@ -58,6 +58,7 @@ _open_queues: weakref.WeakSet[Queue] = weakref.WeakSet()
 def _after_fork_in_child() -> None:
     for queue in list(_open_queues):
         queue._forked = True
+        queue._ready = False  # the next call reopens the files (see _reopen_after_fork)
 
 
 if hasattr(os, "register_at_fork"):
@@ -306,6 +307,7 @@ class Queue:
         counter = self._tasks.unfinished
         self._open_files()
         self._tasks.reset(counter)
+        self._ready = True
         state = self._enter()
         try:
             self._owner = register_owner(self.path, state.next_owner)
