@@ -17,15 +17,17 @@ from pq_conformance.contracts import (
     PersistenceContract,
     PriorityContract,
     QueueContract,
+    SerializerContract,
+    StateMachineContract,
     UniqueContract,
 )
 from pq_core.capabilities import Capabilities
 from pq_sqlite import FILOSQLiteQueue, PDict, PriorityQueue, SQLiteQueue, UniqueQ
 
-_ALL = (QueueContract, PersistenceContract, ConcurrencyContract, GreenContract)
+_ALL = (QueueContract, PersistenceContract, ConcurrencyContract, GreenContract, StateMachineContract)
 
 
-class TestSQLiteQueue(*_ALL):  # type: ignore[misc]
+class TestSQLiteQueue(SerializerContract, *_ALL):  # type: ignore[misc]
     @pytest.fixture
     def open_queue(self, tmp_path: Path) -> Callable[..., Any]:
         return functools.partial(SQLiteQueue, str(tmp_path))
@@ -87,7 +89,9 @@ class TestPriorityQueueNoAutoCommit(PriorityContract, QueueContract, Persistence
         return dataclasses.replace(PriorityQueue.capabilities, removal_needs_task_done=True)
 
 
-class TestPDict(PDictContract):
+class TestPDict(PDictContract, StateMachineContract):
+    state_machine_kind = "dict"
+
     @pytest.fixture
     def open_queue(self, tmp_path: Path) -> Callable[..., Any]:
         return functools.partial(PDict, str(tmp_path), "conformance")
