@@ -617,7 +617,8 @@ class Queue:
             self._leave(failed=True)
             raise
         self._leave()
-        self._wakeup.notify()
+        if self.maxsize > 0:
+            self._wakeup.notify()  # a put waiting for room may go on
         return got
 
     def _get_many(self, limit: int, block: bool, timeout: float | None) -> list[Any]:
