@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any, ClassVar
 
@@ -110,6 +110,20 @@ class SQLiteBase:
     def _encode(self, item: Any) -> bytes:
         """Serialize ``item`` completely in memory (``SerializationError``; nothing written)."""
         return codec.encode(self._serializer, item, sort_keys=self._SORT_KEYS)
+
+    def _encode_many(self, items: Iterable[Any]) -> list[bytes]:
+        """Serialize every item in memory first (``SerializationError`` names a bad one; nothing written)."""
+        items = list(items)
+        if not self._SORT_KEYS:
+            dumps = self._serializer.dumps
+            try:
+                encoded = [dumps(item) for item in items]
+            except Exception:
+                pass  # redo one by one below, so the error names the item
+            else:
+                if all(type(data) is bytes for data in encoded):
+                    return encoded
+        return [self._encode(item) for item in items]
 
     def _decode_row(self, conn: sqlite3.Connection, row: tuple[Any, ...]) -> Any:
         """Decode ``row`` (_id, data, timestamp, ...) still in the table; if that fails, quarantine it."""

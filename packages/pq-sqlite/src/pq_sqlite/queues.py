@@ -102,8 +102,9 @@ class SQLiteQueue(SQLiteBase):
 
     def put_many(self, items: Iterable[Any]) -> list[int | None]:
         """Store every item in one transaction; returns their ids (``None`` for refused duplicates)."""
-        encoded = [self._encode(item) for item in items]
-        return self._insert_many([(data, time.time()) for data in encoded])
+        encoded = self._encode_many(items)
+        now = time.time()
+        return self._insert_many([(data, now) for data in encoded])
 
     def _insert_many(self, rows: list[tuple[Any, ...]]) -> list[int | None]:
         if not rows:
@@ -438,8 +439,9 @@ class PriorityQueue(SQLiteQueue):
     def put_many(self, items: Iterable[Any], priority: int = 0) -> list[int | None]:
         """Store every item with the same ``priority`` in one transaction."""
         checked = _check_priority(priority)
-        encoded = [self._encode(item) for item in items]
-        return self._insert_many([(data, time.time(), checked) for data in encoded])
+        encoded = self._encode_many(items)
+        now = time.time()
+        return self._insert_many([(data, now, checked) for data in encoded])
 
 
 def _check_priority(priority: Any) -> int | float:
