@@ -1,0 +1,79 @@
+"""The dialect-neutral SQL base: table names, DDL and statements that really run on SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from pq_core.sql import KINDS, MYSQL, SQLITE, QueueStatements, table_name
+
+
+def test_table_names_keep_1_1_0_prefixes_and_validate() -> None:
+    assert table_name("queue", "default") == "queue_default"
+    assert table_name(KINDS["ack_filo_queue"], "jobs") == "ack_filo_queue_jobs"
+    assert table_name("dict", "cfg") == "dict_cfg"
+    with pytest.raises(ValueError):
+        table_name("queue", "x`; DROP TABLE y")
+
+
+def test_identifiers_cannot_hold_the_quote() -> None:
+    with pytest.raises(ValueError):
+        SQLITE.ident("a`b")
+
+
+def test_dialects_differ_only_in_spelling() -> None:
+    sqlite = QueueStatements(SQLITE, KINDS["queue"], "queue_q")
+    mysql = QueueStatements(MYSQL, KINDS["queue"], "queue_q")
+    assert "AUTOINCREMENT" in sqlite.create_table()
+    assert "AUTO_INCREMENT" in mysql.create_table()
+    assert "?" in sqlite.insert
+    assert "%s" in mysql.insert
+    assert mysql.select_next_many.endswith("FOR UPDATE SKIP LOCKED")
+    assert "WHERE owner IS NOT NULL" not in " ".join(mysql.create_indexes())  # no partial indexes
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_ddl_runs_on_sqlite(kind: str) -> None:
+    sql = QueueStatements(SQLITE, KINDS[kind], table_name(kind, "t"))
+    conn = sqlite3.connect(":memory:")
+    conn.execute(sql.create_table())
+    for statement in sql.create_indexes():
+        conn.execute(statement)
+    columns = [row[1] for row in conn.execute(f"PRAGMA table_info({sql.t})")]
+    expected = ["key", "data"] if kind == "dict" else ["_id"] + [c.name for c in KINDS[kind].all_columns()]
+    assert columns == expected
+    conn.close()
+
+
+@pytest.mark.parametrize(("kind", "order"), [("queue", [1, 2, 3]), ("filo_queue", [3, 2, 1])])
+def test_claim_statements_follow_the_order(kind: str, order: list[int]) -> None:
+    sql = QueueStatements(SQLITE, KINDS[kind], table_name(kind, "t"))
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.execute(sql.create_table())
+    for n in (1, 2, 3):
+        conn.execute(sql.insert, (n, 0.0))
+    first = conn.execute(sql.own_next, ("me",)).fetchall()
+    assert first[0][1] == order[0]
+    assert conn.execute(sql.count_ready).fetchone()[0] == 2
+    assert conn.execute(sql.count_owned).fetchone()[0] == 1
+    taken = conn.execute(sql.take_next).fetchall()
+    assert taken[0][1] == order[1]
+    assert conn.execute(sql.release_owner, ("me",)).rowcount == 1
+    assert conn.execute(sql.count_ready).fetchone()[0] == 2
+    conn.close()
+
+
+def test_priority_order_and_unique_insert() -> None:
+    sql = QueueStatements(SQLITE, KINDS["priority_queue"], "priority_queue_t")
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.execute(sql.create_table())
+    for data, priority in (("c", 5), ("a", 1), ("b", 1)):
+        conn.execute(sql.insert, (data, 0.0, priority))
+    rows = conn.execute(sql.take_many, (3,)).fetchall()
+    assert [r[1] for r in sorted(rows, key=lambda r: (r[3], r[0]))] == ["a", "b", "c"]
+    unique = QueueStatements(SQLITE, KINDS["unique_queue"], "unique_queue_t")
+    conn.execute(unique.create_table())
+    assert conn.execute(unique.insert, (b"x", 0.0)).rowcount == 1
+    assert conn.execute(unique.insert, (b"x", 0.0)).rowcount == 0
+    conn.close()
