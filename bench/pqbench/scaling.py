@@ -15,21 +15,18 @@ import time
 from typing import Any
 
 from .items import make_item
-from .workloads import Opener, _close
+from .workloads import Opener, close_queue
 
 BASE_DEPTH = 10_000
 FILL_CHUNK = 1_000
 
 
 def peak_rss_mib() -> float | None:
-    """Peak resident memory of this process in MiB (getrusage, else /proc), None if unknown."""
-    try:
-        import resource
+    """Peak resident memory of this process in MiB, None if unknown.
 
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
-    except ImportError:
-        pass
+    /proc's VmHWM comes first: Linux carries ``ru_maxrss`` over ``execve``, so getrusage in a
+    freshly started worker reports its parent's peak when that was higher.
+    """
     try:
         with open("/proc/self/status") as status:
             for line in status:
@@ -37,7 +34,12 @@ def peak_rss_mib() -> float | None:
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return None
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def _fill(q: Any, kind: str, depth: int) -> None:
@@ -86,13 +88,13 @@ def measure(kind: str, opener: Opener, depth: int, probe: int, workdir: str) -> 
         q = opener(base_path, False)
         _fill(q, kind, base_depth)
         base_seconds = _probe(q, kind, probe)
-        _close(q)
+        close_queue(q)
         q = opener(deep_path, False)
         start = time.perf_counter()
         _fill(q, kind, depth)
         fill_seconds = time.perf_counter() - start
         deep_seconds = _probe(q, kind, probe)
-        _close(q)
+        close_queue(q)
         del q
         start = time.perf_counter()
         q = opener(deep_path, False)
@@ -103,7 +105,7 @@ def measure(kind: str, opener: Opener, depth: int, probe: int, workdir: str) -> 
         else:
             q.get()
         first_get_seconds = time.perf_counter() - start
-        _close(q)
+        close_queue(q)
         return {
             "depth": depth,
             "base_depth": base_depth,

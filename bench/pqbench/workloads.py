@@ -8,6 +8,7 @@ opens the queue before the clock starts, and closes it after the clock stops.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -28,7 +29,7 @@ PRODUCERS = 2
 CONSUMERS = 2
 
 
-def _close(q: Any) -> None:
+def close_queue(q: Any) -> None:
     """Close a queue if its class has close() (1.1.0's file Queue has none)."""
     close = getattr(q, "close", None)
     if close is not None:
@@ -65,7 +66,7 @@ def skip_reason(kind: str, workload: str, cls: Any, legacy: bool) -> str | None:
             return "1.1.0 is not multi-process safe (lost or duplicate items, 10 s polling)"
         if caps is None or not caps.supports("multiprocess"):
             return "class is not declared multi-process safe (capability multiprocess)"
-        if "fork" not in __import__("multiprocessing").get_all_start_methods():
+        if "fork" not in multiprocessing.get_all_start_methods():
             return "needs the fork start method"
     return None
 
@@ -86,7 +87,7 @@ def run(kind: str, workload: str, opener: Opener, n: int, item_kind: str, workdi
             body(q, items)
             return time.perf_counter() - start
         finally:
-            _close(q)
+            close_queue(q)
     finally:
         shutil.rmtree(path, ignore_errors=True)
 
@@ -251,10 +252,8 @@ async def _run_async(workload: str, opener: Opener, path: str, items: list[Any])
 
 def _procs(kind: str, opener: Opener, path: str, items: list[Any]) -> float:
     """2 producer and 2 consumer processes on one queue; the clock covers puts and gets only."""
-    import multiprocessing
-
     ctx = multiprocessing.get_context("fork")
-    _close(opener(path, False))  # create the storage before the children race to
+    close_queue(opener(path, False))  # create the storage before the children race to
     n = len(items)
     got = ctx.Value("i", 0)
     finished = ctx.Value("d", 0.0)
@@ -278,7 +277,7 @@ def _procs(kind: str, opener: Opener, path: str, items: list[Any]) -> float:
         go.wait()
         for item in share:
             q.put(item)
-        _close(q)
+        close_queue(q)
 
     def consume() -> None:
         q = opener(path, False)
@@ -299,7 +298,7 @@ def _procs(kind: str, opener: Opener, path: str, items: list[Any]) -> float:
                 got.value += 1
                 if got.value == n:
                     finished.value = time.perf_counter()
-        _close(q)
+        close_queue(q)
 
     procs = [ctx.Process(target=reporting(produce), args=(items[i::PRODUCERS],)) for i in range(PRODUCERS)]
     procs += [ctx.Process(target=reporting(consume)) for _ in range(CONSUMERS)]
