@@ -25,7 +25,7 @@ def test_capabilities_are_declared_honestly() -> None:
         assert isinstance(caps, Capabilities)
         assert caps.multiprocess
         assert caps.persistent
-        assert not caps.bounded  # no maxsize on SQL queues
+        assert caps.bounded  # maxsize= (new in 2; 1.1.0 SQL queues had none)
         assert caps.durability == ("normal", "full")
     assert pq_sqlite.FILOSQLiteQueue.capabilities.ordering == "lifo"
     assert pq_sqlite.PriorityQueue.capabilities.ordering == "priority"

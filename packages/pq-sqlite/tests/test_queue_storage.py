@@ -229,3 +229,24 @@ def test_operations_after_close_raise(path: str) -> None:
         q.put(1)
     with SQLiteQueue(path) as again:
         assert again.put(1) == 1
+
+
+def test_maxsize_is_shared_by_instances(path: str) -> None:
+    """maxsize counts ready rows in the database: a put waits for a get made by another instance."""
+    from pq_core.exceptions import Full
+
+    a = SQLiteQueue(path, maxsize=2, multithreading=True)
+    b = SQLiteQueue(path, maxsize=2, multithreading=True)
+    a.put_many(["x", "y"])
+    assert b.full()
+    with pytest.raises(Full):
+        b.put_nowait("z")
+    with pytest.raises(ValueError):
+        b.put_many(["1", "2", "3"])  # can never fit
+    timer = threading.Timer(0.3, a.get)
+    timer.start()
+    assert b.put("z", timeout=5) == 3
+    timer.join()
+    assert a.qsize() == 2
+    a.close()
+    b.close()

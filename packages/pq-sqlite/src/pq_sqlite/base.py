@@ -156,8 +156,16 @@ class SQLiteBase:
 
     # -- waiting --------------------------------------------------------------------------
 
-    def _wait_for(self, claim: Callable[[], Any], block: bool, timeout: float | None, what: str) -> Any:
-        """Run ``claim`` (returns ``NOTHING`` when nothing is ready) until it succeeds or time runs out."""
+    def _wait_for(
+        self,
+        claim: Callable[[], Any],
+        block: bool,
+        timeout: float | None,
+        what: str,
+        error: type[Exception] = Empty,
+        state: str = "has no item ready",
+    ) -> Any:
+        """Run ``claim`` (``NOTHING`` = not possible yet) until it succeeds or time runs out (``error``)."""
         if block and timeout is not None:
             check_timeout(timeout)
         result = claim()
@@ -165,7 +173,7 @@ class SQLiteBase:
             return result
         deadline = Deadline(block, timeout)
         if deadline.expired():
-            raise Empty(f"{what}: the queue has no item ready")
+            raise error(f"{what}: the queue {state}")
         db = self._database()
         seen: list[tuple[int, int] | None] = [None]
 
@@ -178,7 +186,7 @@ class SQLiteBase:
             return claim()
 
         def timed_out() -> BaseException:
-            return Empty(f"{what}: no item became ready within {timeout} seconds")
+            return error(f"{what}: the queue still {state} after {timeout} seconds")
 
         return db.wakeup.retry(attempt, deadline, timed_out)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -19,7 +20,8 @@ from typing import Any, ClassVar
 
 from pq_core.capabilities import Capabilities
 from pq_core.deadline import Deadline
-from pq_core.exceptions import CorruptionError
+from pq_core.exceptions import CorruptionError, Full
+from pq_core.serializers import pickle as pickle_serializer
 from pq_core.stats import Stats
 from pq_core.tasks import TaskCounter
 from pq_core.waiting import NOTHING
@@ -35,6 +37,7 @@ _CAPS = Capabilities(
     persistent=True,
     ordering="fifo",
     blocking=True,
+    bounded=True,
     task_done=True,
     put_returns_id=True,
     get_by_id=True,
@@ -65,8 +68,32 @@ class SQLiteQueue(SQLiteBase):
     _KIND: ClassVar[str] = "queue"
     capabilities: ClassVar[Capabilities] = _CAPS
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        name: str = "default",
+        multithreading: bool = False,
+        timeout: float = 10.0,
+        auto_commit: bool = True,
+        serializer: Any = pickle_serializer,
+        db_file_name: str | None = None,
+        *,
+        durability: str = "full",
+        maxsize: int = 0,
+    ) -> None:
+        if isinstance(maxsize, bool) or not isinstance(maxsize, int):
+            raise TypeError(f"maxsize must be an int (0 = unbounded), not {type(maxsize).__name__}")
+        self.maxsize = max(0, maxsize)
+        super().__init__(
+            path,
+            name,
+            multithreading,
+            timeout,
+            auto_commit,
+            serializer,
+            db_file_name,
+            durability=durability,
+        )
         self._tasks = TaskCounter()  # gets of this instance not yet task_done'd
         self._held: dict[int, list[int]] = {}  # auto_commit=False: ids claimed, per thread
         self._held_lock = threading.Lock()
@@ -76,17 +103,20 @@ class SQLiteQueue(SQLiteBase):
     # -- put ------------------------------------------------------------------------------
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> int | None:
-        """Store ``item``, durable on return per ``durability`` (no maxsize: ``block``/``timeout`` unused)."""
-        return self._insert(self._encode(item))
+        """Store ``item``, durable on return per ``durability``; with a ``maxsize``, wait for room."""
+        return self._insert(self._encode(item), block=block, timeout=timeout)
 
     def put_nowait(self, item: Any) -> int | None:
         """``put(item, block=False)``."""
         return self.put(item, block=False)
 
-    def _insert(self, data: bytes, *extra: Any) -> int | None:
+    def _insert(
+        self, data: bytes, *extra: Any, block: bool = True, timeout: float | None = None
+    ) -> int | None:
         params = (data, time.time(), *extra)
         sql = self._sql.insert
         unique = self._table.kind.unique
+        db = self._database()
 
         def op(conn: sqlite3.Connection) -> int | None:
             cursor = conn.execute(sql, params)
@@ -94,19 +124,47 @@ class SQLiteQueue(SQLiteBase):
                 return None  # an equal item is already queued
             return cursor.lastrowid
 
-        db = self._database()
-        new_id = db.write(op, True, True)
+        if self.maxsize:
+            new_id: int | None = self._bounded(op, 1, block, timeout, "put")
+        else:
+            new_id = db.write(op, True, True)
         if new_id is not None:
             db.wakeup.notify()
         return new_id
 
-    def put_many(self, items: Iterable[Any]) -> list[int | None]:
+    def _bounded(
+        self,
+        op: Callable[[sqlite3.Connection], Any],
+        count: int,
+        block: bool,
+        timeout: float | None,
+        what: str,
+    ) -> Any:
+        """Run insert ``op`` once ``count`` more items fit under ``maxsize`` (checked in its transaction)."""
+        if count > self.maxsize:
+            raise ValueError(f"{what}: {count} items can never fit in a queue with maxsize={self.maxsize}")
+        db = self._database()
+        count_ready = self._sql.count_ready
+        limit = self.maxsize - count
+
+        def checked(conn: sqlite3.Connection) -> Any:
+            if conn.execute(count_ready).fetchone()[0] > limit:
+                return NOTHING
+            return op(conn)
+
+        return self._wait_for(lambda: db.write(checked), block, timeout, what, Full, "is full")
+
+    def put_many(
+        self, items: Iterable[Any], *, block: bool = True, timeout: float | None = None
+    ) -> list[int | None]:
         """Store every item in one transaction; returns their ids (``None`` for refused duplicates)."""
         encoded = self._encode_many(items)
         now = time.time()
-        return self._insert_many([(data, now) for data in encoded])
+        return self._insert_many([(data, now) for data in encoded], block, timeout)
 
-    def _insert_many(self, rows: list[tuple[Any, ...]]) -> list[int | None]:
+    def _insert_many(
+        self, rows: list[tuple[Any, ...]], block: bool = True, timeout: float | None = None
+    ) -> list[int | None]:
         if not rows:
             return []
         sql = self._sql.insert
@@ -125,7 +183,9 @@ class SQLiteQueue(SQLiteBase):
             return list(range(last - len(rows) + 1, last + 1))
 
         db = self._database()
-        ids = db.write(op)
+        ids: list[int | None] = (
+            self._bounded(op, len(rows), block, timeout, "put_many") if self.maxsize else db.write(op)
+        )
         db.wakeup.notify()
         return ids
 
@@ -141,6 +201,8 @@ class SQLiteQueue(SQLiteBase):
             claim = self._claimer(resolve_id(id))
         row: Row = self._wait_for(claim, block, timeout, "get")
         self._got([row[0]])
+        if self.maxsize:
+            self._database().wakeup.notify()  # a put waiting for room may go on
         if raw:
             return {"pqid": row[0], "data": row[1], "timestamp": row[2]}
         return row[1]
@@ -256,6 +318,8 @@ class SQLiteQueue(SQLiteBase):
 
         result: list[tuple[int, Any]] = self._wait_for(claim, block, timeout, "get_many")
         self._got([row_id for row_id, _ in result])
+        if self.maxsize:
+            self._database().wakeup.notify()
         return [item for _, item in result]
 
     def _got(self, ids: list[int]) -> None:
@@ -377,8 +441,8 @@ class SQLiteQueue(SQLiteBase):
         return self.qsize() == 0
 
     def full(self) -> bool:
-        """Always False: SQL queues have no maxsize."""
-        return False
+        """True if ``maxsize`` is set and that many items are ready (False for an unbounded queue)."""
+        return self.maxsize > 0 and self.qsize() >= self.maxsize
 
     def stats(self) -> Stats:
         """Depth, in-flight rows, oldest ready item's age, bytes on disk, quarantined rows, durability."""
@@ -430,18 +494,20 @@ class PriorityQueue(SQLiteQueue):
         self, item: Any, priority: int = 0, block: bool = True, timeout: float | None = None
     ) -> int | None:
         """Store ``item`` with ``priority`` (lower comes out first)."""
-        return self._insert(self._encode(item), _check_priority(priority))
+        return self._insert(self._encode(item), _check_priority(priority), block=block, timeout=timeout)
 
     def put_nowait(self, item: Any, priority: int = 0) -> int | None:
         """``put(item, priority, block=False)``."""
         return self.put(item, priority, block=False)
 
-    def put_many(self, items: Iterable[Any], priority: int = 0) -> list[int | None]:
+    def put_many(
+        self, items: Iterable[Any], priority: int = 0, *, block: bool = True, timeout: float | None = None
+    ) -> list[int | None]:
         """Store every item with the same ``priority`` in one transaction."""
         checked = _check_priority(priority)
         encoded = self._encode_many(items)
         now = time.time()
-        return self._insert_many([(data, now, checked) for data in encoded])
+        return self._insert_many([(data, now, checked) for data in encoded], block, timeout)
 
 
 def _check_priority(priority: Any) -> int | float:
