@@ -153,6 +153,12 @@ class Database:
         whole result: alone in a batch it then runs as its own autocommit transaction (no
         BEGIN/COMMIT round trips); grouped with others it joins their transaction as usual.
         """
+        if single and not self._pending and self.lock.acquire(False):
+            try:  # no commit running and nobody queued: no group to form, run it right here
+                if not self._pending:
+                    return self._direct(op, sync)
+            finally:
+                self.lock.release()
         request = _Request(op, sync, single)
         with self._pending_lock:
             self._pending.append(request)
@@ -218,6 +224,26 @@ class Database:
             request.result = result
             request.error = error
             request.done = True
+
+    def _direct(self, op: Callable[[sqlite3.Connection], T], sync: bool) -> T:
+        """Run a single-statement ``op`` as its own transaction, retrying busy errors."""
+        self._check_open()
+        conn = self.conn
+        relaxed = self.durability == "full" and not sync
+        if relaxed:
+            conn.execute("PRAGMA synchronous=OFF")
+        try:
+            try:
+                result = op(conn)
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+                result = self._retry(lambda: op(conn))
+        finally:
+            if relaxed:
+                conn.execute(f"PRAGMA synchronous={self._sync_pragma}")
+        self.commits += 1
+        return result
 
     def _autocommit(self, request: _Request) -> None:
         conn = self.conn
