@@ -82,6 +82,7 @@ TARGETS: tuple[TargetSpec, ...] = (
         "sqlite",
         "pq_async:AsyncSQLiteQueue",
         "persistqueue:AsyncSQLiteQueue",
+        path_is_file=True,  # 1.1.0's signature: the database file, not a folder
         legacy_path_is_file=True,
     ),
     TargetSpec("mysql", "queue", "mysql", "pq_mysql:MySQLQueue", None),
