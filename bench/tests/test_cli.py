@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from pqbench import cli, workloads
 
 from .conftest import BENCH

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
+
 from pqbench import compare, report, runner
 
 

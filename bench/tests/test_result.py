@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from pqbench import catalog, limits, report, runner, targets, workloads
 
 TOP_KEYS = {
