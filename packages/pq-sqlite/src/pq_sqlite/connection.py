@@ -8,8 +8,9 @@
   ``durability="full"`` they share one fsync. An ``op`` must only touch the database through
   the connection it is given and be safe to run again: on "database is locked/busy" the whole
   transaction is rolled back and retried with backoff until ``timeout`` has passed.
-  ``sync=False`` (for claims whose loss only means a redelivery) commits without an fsync at
-  full durability; the next synced commit makes it durable too (WAL is append-only).
+  ``sync=False`` (for claims whose loss only means a redelivery) commits without the WAL
+  fsync at full durability (``synchronous=NORMAL`` for that commit, see below); the next
+  synced commit makes it durable too (WAL is append-only).
 * ``read(fn)`` runs ``fn(conn)`` under the connection lock, outside any explicit transaction.
 * ``version()`` changes whenever this database may hold new data: ``PRAGMA data_version``
   (commits by other connections) combined with the rows this connection itself changed. Blocked
@@ -21,6 +22,15 @@
 Durability: WAL journal always (files ``-wal``/``-shm`` beside the database);
 ``synchronous=FULL`` for ``"full"`` (each commit is fsynced) and ``NORMAL`` for ``"normal"``
 (a killed process loses nothing; an OS crash may lose the last commits, never corrupts).
+
+Unsynced commits (``sync=False``) at ``"full"`` switch the connection to ``NORMAL`` for that one
+commit (:meth:`Database._relaxed`), never to ``OFF``. The difference matters in WAL mode: an
+automatic checkpoint can run inside any commit, copying WAL pages into the database file and
+then letting the next writer restart the WAL from its beginning. Under ``NORMAL`` that
+checkpoint fsyncs the database file before the WAL may be reused; under ``OFF`` it does not,
+so a power cut could leave the database file without pages whose only durable copy was in the
+overwritten WAL, losing commits that had been fully synced earlier. ``NORMAL`` skips only the
+WAL fsync of the commit itself, which is all an unsynced commit wants to save.
 """
 
 from __future__ import annotations
@@ -30,7 +40,8 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from pq_core.durability import Durability
@@ -144,6 +155,18 @@ class Database:
         except sqlite3.Error:
             pass
 
+    @contextmanager
+    def _relaxed(self, sync: bool) -> Iterator[None]:
+        """Commit without the WAL fsync inside (``NORMAL``, never ``OFF``) when ``sync`` is False at full."""
+        if sync or self.durability != "full":
+            yield
+            return
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA synchronous={self._sync_pragma}")
+
     # -- writes ---------------------------------------------------------------------------
 
     def write(self, op: Callable[[sqlite3.Connection], T], sync: bool = True, single: bool = False) -> T:
@@ -200,10 +223,7 @@ class Database:
 
     def _commit(self, batch: list[_Request]) -> None:
         conn = self.conn
-        relaxed = self.durability == "full" and not any(request.sync for request in batch)
-        if relaxed:
-            conn.execute("PRAGMA synchronous=OFF")
-        try:
+        with self._relaxed(any(request.sync for request in batch)):
             conn.execute("BEGIN IMMEDIATE")
             outcomes: list[tuple[Any, BaseException | None]] = []
             for request in batch:
@@ -216,9 +236,6 @@ class Database:
                 except Exception as exc:  # raised by the op before it wrote anything
                     outcomes.append((None, exc))
             conn.execute("COMMIT")
-        finally:
-            if relaxed:
-                conn.execute(f"PRAGMA synchronous={self._sync_pragma}")
         self.commits += 1
         for request, (result, error) in zip(batch, outcomes):
             request.result = result
@@ -229,38 +246,26 @@ class Database:
         """Run a single-statement ``op`` as its own transaction, retrying busy errors."""
         self._check_open()
         conn = self.conn
-        relaxed = self.durability == "full" and not sync
-        if relaxed:
-            conn.execute("PRAGMA synchronous=OFF")
-        try:
+        with self._relaxed(sync):
             try:
                 result = op(conn)
             except sqlite3.OperationalError as exc:
                 if not is_busy(exc):
                     raise
                 result = self._retry(lambda: op(conn))
-        finally:
-            if relaxed:
-                conn.execute(f"PRAGMA synchronous={self._sync_pragma}")
         self.commits += 1
         return result
 
     def _autocommit(self, request: _Request) -> None:
-        conn = self.conn
-        relaxed = self.durability == "full" and not request.sync
-        if relaxed:
-            conn.execute("PRAGMA synchronous=OFF")
-        try:
-            request.result = request.op(conn)
-        except sqlite3.IntegrityError as exc:
-            request.error = exc
-        except sqlite3.Error:
-            raise
-        except Exception as exc:
-            request.error = exc
-        finally:
-            if relaxed:
-                conn.execute(f"PRAGMA synchronous={self._sync_pragma}")
+        with self._relaxed(request.sync):
+            try:
+                request.result = request.op(self.conn)
+            except sqlite3.IntegrityError as exc:
+                request.error = exc
+            except sqlite3.Error:
+                raise
+            except Exception as exc:
+                request.error = exc
         self.commits += 1
         request.done = True
 
