@@ -171,6 +171,41 @@ def test_put_many_and_get_many(tmp_path: Path) -> None:
     q.close()
 
 
+def test_task_done_with_a_count_finishes_a_batch_in_one_state_write(tmp_path: Path) -> None:
+    """task_done(n) after get_many(n): all n removals durable, written to the state file once."""
+    q = Queue(str(tmp_path / "q"), chunksize=4)
+    q.put_many(range(10))
+    assert q.get_many(6) == [0, 1, 2, 3, 4, 5]
+    writes_before = q._state.generation
+    q.task_done(4)
+    assert q._state.generation == writes_before + 1
+    assert q.unfinished_tasks == 6
+    assert q.stats()["in_flight"] == 2
+    q.close()
+    q = Queue(str(tmp_path / "q"), chunksize=4)
+    assert q.get_many(10) == [4, 5, 6, 7, 8, 9]  # 0..3 are gone for good, 4 and 5 came back
+    q.task_done(6)
+    q.close()
+    assert chunk_files(tmp_path / "q") == []
+
+
+def test_task_done_with_a_bad_count_changes_nothing(tmp_path: Path) -> None:
+    q = Queue(str(tmp_path / "q"))
+    q.put_many(["a", "b"])
+    q.get_many(2)
+    with pytest.raises(ValueError, match="too many times"):
+        q.task_done(3)
+    with pytest.raises(ValueError, match="'n' must be at least 1"):
+        q.task_done(0)
+    with pytest.raises(TypeError, match="'n' must be an int"):
+        q.task_done(1.5)  # type: ignore[arg-type]
+    assert q.unfinished_tasks == 2
+    assert q.stats()["in_flight"] == 2
+    q.task_done(2)
+    assert q.stats()["in_flight"] == 0
+    q.close()
+
+
 def test_stats(tmp_path: Path) -> None:
     q = Queue(str(tmp_path / "q"), durability="full")
     empty = q.stats()

@@ -681,20 +681,32 @@ class Queue:
             del self._held[oldest_key]
         return oldest
 
-    def task_done(self) -> None:
-        """Mark one item finished; its removal becomes durable (see the README for which item)."""
+    def task_done(self, n: int = 1) -> None:
+        """Mark ``n`` items finished with one state write; their removals become durable (see the README)."""
+        if n != 1:
+            if isinstance(n, bool) or not isinstance(n, int):
+                raise TypeError(f"'n' must be an int, not {type(n).__name__}")
+            if n < 1:
+                raise ValueError(f"'n' must be at least 1, not {n}")
         state = self._enter()
         try:
-            seq = self._pick_held()
-            if self._tasks.unfinished > 0:
-                self._tasks.done()
-            elif seq is None:
+            if n > 1 and n > max(self._tasks.unfinished, sum(len(held) for held in self._held.values())):
                 raise ValueError("task_done() called too many times.")
-            if seq is None:
+            seqs: list[int] = []
+            for _ in range(n):
+                seq = self._pick_held()
+                if self._tasks.unfinished > 0:
+                    self._tasks.done()
+                elif seq is None:
+                    raise ValueError("task_done() called too many times.")
+                if seq is not None:
+                    seqs.append(seq)
+            if not seqs:
                 self._leave()
                 return
             before = state.tail_seq()
-            self._finish(state, seq)
+            for seq in seqs:
+                self._finish(state, seq)
             self._state.write(state)
             round_ = self._sync.register("state", self._state.fd) if self._sync is not None else 0
             self._drop_chunks(before, state)
