@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 from pq_core.capabilities import Capabilities
 from pq_core.deadline import Deadline
 from pq_core.exceptions import Empty
+from pq_core.sql import QueueStatements
 from pq_core.stats import Stats
 from pq_core.waiting import NOTHING, _Nothing
 
@@ -158,22 +159,12 @@ class SQLiteAckQueue(SQLiteBase):
         self._unack_cache: dict[int, Any] = {}
         self._cache_lock = threading.Lock()
         self._last_ack_reclaim = 0.0
-        self._prepare_ack_table()
         if self.auto_resume:
             self._resume(own=False)
 
-    def _prepare_ack_table(self) -> None:
-        """Add the ``position`` column and the ready/lease indexes (idempotent, one transaction)."""
-        s = self._ack_sql
-
-        def op(conn: sqlite3.Connection) -> None:
-            present = {row[1] for row in conn.execute(f"PRAGMA table_info({s.t})")}
-            if "position" not in present:
-                conn.execute(s.add_position)
-            for statement in s.indexes:
-                conn.execute(statement)
-
-        self._database().write(op)
+    def _extra_indexes(self, sql: QueueStatements) -> list[str]:
+        """The ready and lease indexes of ack tables."""
+        return AckStatements(sql, self._LIFO).indexes
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ from pq_core.deadline import Deadline, check_timeout
 from pq_core.durability import check_durability
 from pq_core.exceptions import CorruptionError, Empty
 from pq_core.serializers import pickle as pickle_serializer
-from pq_core.sql import KINDS, table_name
+from pq_core.sql import KINDS, QueueStatements, table_name
 from pq_core.waiting import NOTHING, _Nothing
 
 from . import owners
@@ -97,13 +97,17 @@ class SQLiteBase:
         table = table_name(kind, name)
         self._db = Database(path, db_file_name, float(timeout), self.durability)
         try:
-            self._table: Table = prepare(self._db, kind, table)
+            self._table: Table = prepare(self._db, kind, table, self._extra_indexes)
         except BaseException:
             self._db.close()
             raise
         self._sql = self._table.sql
         self._owner = owners.new_token()
         self._last_reclaim = 0.0
+
+    def _extra_indexes(self, sql: QueueStatements) -> list[str]:
+        """Indexes this queue family adds to the common ones (created with the table)."""
+        return []
 
     # -- encoding -------------------------------------------------------------------------
 

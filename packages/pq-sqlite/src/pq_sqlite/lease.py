@@ -7,8 +7,8 @@ columns added by schema version 1 carry the rest:
 * ``lease_until``: ``time.time()`` at which the hold runs out; NULL = held until ack (1.1.0);
 * ``attempts``: deliveries so far; a nack or an expired lease after ``max_attempts`` deliveries
   moves the row to 9 (failed, the dead letter state) instead of back to ready;
-* ``position``: where the row stands in the queue order; NULL = its ``_id``. Only
-  ``nack(to_back=True)`` sets it, to just behind the last ready row.
+* ``position`` (schema version 2): where the row stands in the queue order; NULL = its
+  ``_id``. Only ``nack(to_back=True)`` sets it, to just behind the last ready row.
 
 "Ready" is status < 2; an expired lease is reaped back to ready (or failed) inside the same
 transaction as the next claim, so nothing is ever handed out twice at once. A partial index on
@@ -18,12 +18,9 @@ however many acked rows the table keeps.
 
 from __future__ import annotations
 
-from pq_core.sql import Column, QueueStatements
+from pq_core.sql import QueueStatements
 
-__all__ = ["POSITION", "AckStatements"]
-
-POSITION = Column("position", "integer")
-"""Added to ack tables on open (NULL in every existing row, which keeps 1.1.0's order)."""
+__all__ = ["AckStatements"]
 
 _ROW = "_id, data, timestamp"
 
@@ -41,7 +38,6 @@ class AckStatements:
             f"CREATE INDEX IF NOT EXISTS {base.dialect.ident(base.table + '_lease')} ON {t} (lease_until) "
             "WHERE status = 2",
         ]
-        self.add_position = base.add_column(POSITION)
         self.insert = f"INSERT INTO {t} (data, timestamp, status) VALUES (?, ?, 0)"
         self.delete_final_duplicate = f"DELETE FROM {t} WHERE data = ? AND status >= 5"
         # A finished attempt (nack, expiry, dead owner) goes back to ready, or to failed when spent.

@@ -16,6 +16,7 @@ processes opening the same new file at once do not race.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pq_core.exceptions import PersistQueueError
@@ -51,9 +52,19 @@ class Table:
     origin: str  # "pq1" (created by persist-queue 1.x) or "pq2"
 
 
-def prepare(db: Database, kind: TableKind, table: str) -> Table:
-    """Create or migrate ``table`` of ``kind`` in ``db`` and return its :class:`Table`."""
+def prepare(
+    db: Database,
+    kind: TableKind,
+    table: str,
+    extra_indexes: Callable[[QueueStatements], Sequence[str]] | None = None,
+) -> Table:
+    """Create or migrate ``table`` of ``kind`` in ``db`` and return its :class:`Table`.
+
+    ``extra_indexes`` gives SQLite-only index statements (``CREATE INDEX IF NOT EXISTS``) of a
+    queue family, created in the same transaction after the migration added their columns.
+    """
     sql = QueueStatements(SQLITE, kind, table)
+    indexes = [*sql.create_indexes(), *(extra_indexes(sql) if extra_indexes else ())]
 
     def op(conn: sqlite3.Connection) -> str:
         file_version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -73,6 +84,11 @@ def prepare(db: Database, kind: TableKind, table: str) -> Table:
             origin, version = "pq2", kind.version
         else:
             origin, version = (row[1], row[0]) if row else ("pq1", 0)
+            if version > kind.version:
+                raise PersistQueueError(
+                    f"table {table} in {db.file} has schema version {version}, newer than this "
+                    f"pq-sqlite understands ({kind.version}); upgrade pq-sqlite to open it."
+                )
             present = {info[1] for info in conn.execute(f"PRAGMA table_info({sql.t})")}
             for step, columns in kind.added:
                 if step > version:
@@ -80,7 +96,7 @@ def prepare(db: Database, kind: TableKind, table: str) -> Table:
                         if column.name not in present:
                             conn.execute(sql.add_column(column))
             version = max(version, kind.version)
-        for statement in sql.create_indexes():
+        for statement in indexes:
             conn.execute(statement)
         if row is None or row[0] != version:
             conn.execute(

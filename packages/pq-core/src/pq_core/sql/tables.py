@@ -55,6 +55,8 @@ _ACK = (*_QUEUE, Column("status", "integer"))
 # instance holding the row between get() and task_done() (auto_commit=False).
 _OWNED = ((1, (Column("owner", "text"),)),)
 # Version 1 of ack tables: the owner of a delivered row, when its lease runs out, deliveries so far.
+# Version 2: ``position``, the row's place in the queue order (NULL = its ``_id``); only
+# ``nack(to_back=True)`` sets it.
 _ACK_ADDED = (
     (
         1,
@@ -64,6 +66,7 @@ _ACK_ADDED = (
             Column("attempts", "integer", "0"),
         ),
     ),
+    (2, (Column("position", "integer"),)),
 )
 
 KINDS: dict[str, TableKind] = {
