@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import struct
 import zlib
+from itertools import chain
 
 from . import osio
 
@@ -26,6 +27,10 @@ _SLOT_HEADER = struct.Struct("<4sQII")
 _SLOT_PEEK = struct.Struct("<4sQ")
 _SLOT_MAGIC = b"PQS2"
 _SLOT_SIZE = 2048
+_BOTH_PEEK = struct.Struct(f"<4sQ{_SLOT_SIZE - _SLOT_PEEK.size}x4sQ")
+_PEEK_SIZE = _SLOT_SIZE + _SLOT_HEADER.size
+_SHAPES: dict[tuple[int, int], struct.Struct] = {}
+_MAX_SHAPES = 256
 _INLINE = _SLOT_SIZE - _SLOT_HEADER.size
 _OVERFLOW_BASE = 2 * _SLOT_SIZE
 _OVERFLOW_CAP = 64 << 20
@@ -86,26 +91,31 @@ class State:
 
     def encode(self) -> bytes:
         """The binary form stored in a slot."""
-        parts = [
-            _FIXED.pack(
-                self.chunksize,
-                self.head_seq,
-                self.head_off,
-                self.cursor_seq,
-                self.cursor_off,
-                self.f2_seq,
-                self.f2_off,
-                self.next_owner,
-                self.quarantined,
-                len(self.ranges),
-                len(self.returned),
+        ranges, returned = self.ranges, self.returned
+        fixed = (
+            self.chunksize,
+            self.head_seq,
+            self.head_off,
+            self.cursor_seq,
+            self.cursor_off,
+            self.f2_seq,
+            self.f2_off,
+            self.next_owner,
+            self.quarantined,
+            len(ranges),
+            len(returned),
+        )
+        if not ranges and not returned:
+            return _FIXED.pack(*fixed)
+        shape = (len(ranges), len(returned))
+        packer = _SHAPES.get(shape)
+        if packer is None:
+            packer = struct.Struct(
+                _FIXED.format + _RANGE.format[1:] * shape[0] + _RETURNED.format[1:] * shape[1]
             )
-        ]
-        if not self.ranges and not self.returned:
-            return parts[0]
-        parts.extend(_RANGE.pack(*run) for run in self.ranges)
-        parts.extend(_RETURNED.pack(*run) for run in self.returned)
-        return b"".join(parts)
+            if len(_SHAPES) < _MAX_SHAPES:
+                _SHAPES[shape] = packer
+        return packer.pack(*fixed, *chain.from_iterable(ranges), *chain.from_iterable(returned))
 
     @classmethod
     def decode(cls, data: bytes) -> State:
@@ -178,17 +188,18 @@ class StateFile:
 
     def read(self) -> State | None:
         """The newest valid state (the cached object when nothing changed), or None if no slot is valid."""
-        data = osio.pread(self.fd, _SLOT_SIZE + _SLOT_HEADER.size, 0)
-        if self._cached is not None and len(data) == _SLOT_SIZE + _SLOT_HEADER.size:
+        data = osio.pread(self.fd, _PEEK_SIZE, 0)
+        if self._cached is not None and len(data) == _PEEK_SIZE:
             # fast path: the newest slot is the one this process read or wrote last
-            magic0, gen0 = _SLOT_PEEK.unpack_from(data, 0)
-            magic1, gen1 = _SLOT_PEEK.unpack_from(data, _SLOT_SIZE)
+            magic0, gen0, magic1, gen1 = _BOTH_PEEK.unpack_from(data)
             if magic0 != _SLOT_MAGIC:
                 gen0 = -1
             if magic1 != _SLOT_MAGIC:
                 gen1 = -1
-            newest = (gen0, 0) if gen0 > gen1 else (gen1, 1)
-            if newest == (self._gen, self._slot):
+            if gen0 > gen1:
+                if gen0 == self._gen and self._slot == 0:
+                    return self._cached
+            elif gen1 == self._gen and self._slot == 1:
                 return self._cached
         data = osio.pread(self.fd, 2 * _SLOT_SIZE, 0)
         candidates: list[tuple[int, int, int, int]] = []
@@ -234,7 +245,7 @@ class StateFile:
             gen, slot = self._gen + 1, 1 - self._slot
         header = _SLOT_HEADER.pack(_SLOT_MAGIC, gen, len(payload), zlib.crc32(payload))
         if len(payload) <= _INLINE:
-            osio.pwrite(self.fd, header + payload, slot * _SLOT_SIZE)
+            osio.pwrite(self.fd, header + payload, _SLOT_SIZE if slot else 0)
         else:
             osio.pwrite(self.fd, payload, _OVERFLOW_BASE + slot * _OVERFLOW_CAP)
             osio.pwrite(self.fd, header, slot * _SLOT_SIZE)
