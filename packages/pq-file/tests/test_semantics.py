@@ -249,6 +249,38 @@ def test_full_durability_puts_share_fsyncs(tmp_path: Path, monkeypatch: pytest.M
     q.close()
 
 
+def test_a_sync_leader_waits_for_a_writer_on_its_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Group commit: a writer that arrived before the leader synced joins the leader's round."""
+    synced: list[int] = []
+    monkeypatch.setattr(groupsync_module.osio, "fsync", synced.append)
+    monkeypatch.setattr(groupsync_module, "_MAX_GATHER", 30.0)
+    sync = groupsync_module.GroupSync()
+    sync._last_sync = 30.0  # as if the disk were slow: the leader may wait long for writers on their way
+    first = os.open(tmp_path / "a", os.O_WRONLY | os.O_CREAT)
+    second = os.open(tmp_path / "b", os.O_WRONLY | os.O_CREAT)
+    sync.arrive()  # this thread is on its way to write
+
+    def leader() -> None:
+        sync.wait(sync.register("a", first))
+
+    thread = threading.Thread(target=leader)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not sync._busy and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert sync._busy  # the leader is waiting for this thread
+    assert not synced
+    round_ = sync.register("b", second)
+    sync.depart()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert len(synced) == 2  # both files in the leader's one round
+    sync.wait(round_)  # already done: no sync of its own
+    assert len(synced) == 2
+    os.close(first)
+    os.close(second)
+
+
 # ---------------------------------------------------------------- processes
 
 

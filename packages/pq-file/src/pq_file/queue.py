@@ -383,7 +383,15 @@ class Queue:
             raise ValueError(
                 f"cannot put {len(payloads)} items at once into a queue with maxsize {self.maxsize}"
             )
-        result = self._try_put(payloads)
+        sync = self._sync
+        if sync is not None:
+            sync.arrive()
+            try:
+                result = self._try_put(payloads)
+            finally:
+                sync.depart()
+        else:
+            result = self._try_put(payloads)
         if result is NOTHING:
             result = self._wakeup.retry(
                 lambda: self._try_put(payloads), deadline, lambda: Full(f"the queue at {self.path!r} is full")
