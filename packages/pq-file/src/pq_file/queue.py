@@ -691,7 +691,7 @@ class Queue:
 
     def task_done(self, n: int = 1) -> None:
         """Mark ``n`` items finished with one state write; their removals become durable (see the README)."""
-        if n != 1:
+        if type(n) is not int or n != 1:
             if isinstance(n, bool) or not isinstance(n, int):
                 raise TypeError(f"'n' must be an int, not {type(n).__name__}")
             if n < 1:
