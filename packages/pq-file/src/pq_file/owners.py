@@ -36,9 +36,7 @@ class OwnerLock:
         if not osio.lock_nowait(self.fd):
             os.close(self.fd)
             self.fd = -1
-            raise RuntimeError(
-                f"owner lock {self.path} is held by another process; the queue state is inconsistent"
-            )
+            raise OwnerBusy(f"owner lock {self.path} is held by a live instance")
 
     def release(self) -> None:
         """Give up the lock and remove the file."""
