@@ -8,6 +8,7 @@ opens the queue before the clock starts, and closes it after the clock stops.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import multiprocessing
 import os
 import shutil
@@ -122,9 +123,17 @@ def _q_batch(q: Any, items: list[Any]) -> None:
     left = len(items)
     while left:
         got = q.get_many(min(BATCH_SIZE, left))
-        for _ in got:
-            q.task_done()
+        _task_done_many(q, len(got))
         left -= len(got)
+
+
+def _task_done_many(q: Any, count: int) -> None:
+    """Finish ``count`` got items: one call where task_done takes a count (pq-file), else one each."""
+    if "n" in inspect.signature(q.task_done).parameters:
+        q.task_done(count)
+    else:
+        for _ in range(count):
+            q.task_done()
 
 
 def _threaded_puts(put: Callable[[Any], Any], items: list[Any]) -> None:
