@@ -9,6 +9,14 @@ from typing import Any
 from pq_core.exceptions import Empty
 
 
+def finish_item(q: Any, item: Any, finish: str) -> None:
+    """Finish a got item the way the queue kind asks: ``"ack"``, ``"task_done"`` or nothing."""
+    if finish == "ack":
+        q.ack(item)
+    elif finish == "task_done":
+        q.task_done()
+
+
 def produce(factory: Callable[..., Any], start: int, count: int, report: Any) -> None:
     """Put the integers start..start+count-1, then report ("produced", count) or an error."""
     try:
@@ -40,10 +48,7 @@ def consume(
                     item = q.get(timeout=0.2)
                 except Empty:
                     continue
-                if finish == "ack":
-                    q.ack(item)
-                elif finish == "task_done":
-                    q.task_done()
+                finish_item(q, item, finish)
                 got.append(item)
                 with counter.get_lock():
                     counter.value += 1

@@ -126,10 +126,7 @@ class ConcurrencyContract(Contract):
                         item = q.get(timeout=0.2)
                     except Empty:
                         continue
-                    if finish == "ack":
-                        q.ack(item)
-                    elif finish == "task_done":
-                        q.task_done()
+                    _workers.finish_item(q, item, finish)
                     bucket.append(item)
                     with counter_lock:
                         done[0] += 1

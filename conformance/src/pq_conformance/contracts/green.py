@@ -36,6 +36,8 @@ _SCRIPT = textwrap.dedent(
 
     import gevent
 
+    from pq_conformance.contracts._workers import finish_item
+
     with open(sys.argv[1], "rb") as handle:
         factory, total, finish = pickle.load(handle)
     q = factory()
@@ -57,10 +59,7 @@ _SCRIPT = textwrap.dedent(
                     errors.append(repr(exc))
                     return
                 continue
-            if finish == "ack":
-                q.ack(item)
-            elif finish == "task_done":
-                q.task_done()
+            finish_item(q, item, finish)
             got.append(item)
 
     half = total // 2
