@@ -38,6 +38,9 @@ from .lease import AckStatements
 __all__ = ["AckStatus", "FIFOSQLiteAckQueue", "FILOSQLiteAckQueue", "SQLiteAckQueue", "UniqueAckQ"]
 
 _RECLAIM_EVERY = 1.0  # seconds between looks for rows held by dead consumers while waiting
+_TRIM_EVERY = 100  # finished items between two retention trims (at least)
+_VACUUM_FREE = 0.25  # run incremental vacuum once free pages exceed this share of the file
+_VACUUM_SLACK = 1 / 16  # ... and leave this share free, so a steady load does not regrow the file
 
 
 class AckStatus:
@@ -95,6 +98,26 @@ def _check_max_attempts(value: Any) -> int | None:
     return value
 
 
+def _check_keep_acked(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"keep_acked must be an int or None, not {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"keep_acked must be 0 or more rows (or None = keep all), not {value}")
+    return value
+
+
+def _check_keep_seconds(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"keep_acked_seconds must be seconds (a number) or None, not {type(value).__name__}")
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError(f"keep_acked_seconds must be a finite number >= 0 (or None = keep all), not {value}")
+    return float(value)
+
+
 def _id_of(value: Any) -> int | None:
     """1.1.0's id forms: an int, an all-digit string, or a raw dict with ``'pqid'``."""
     if isinstance(value, dict) and "pqid" in value:
@@ -139,6 +162,8 @@ class SQLiteAckQueue(SQLiteBase):
         *,
         lease: float | None = None,
         max_attempts: int | None = None,
+        keep_acked: int | None = None,
+        keep_acked_seconds: float | None = None,
         **kwargs: Any,
     ) -> None:
         self._db = None
@@ -151,6 +176,12 @@ class SQLiteAckQueue(SQLiteBase):
             )
         self._lease = _check_lease(lease)
         self.max_attempts = _check_max_attempts(max_attempts)
+        self.keep_acked = _check_keep_acked(keep_acked)
+        self.keep_acked_seconds = _check_keep_seconds(keep_acked_seconds)
+        self._retain = self.keep_acked is not None or self.keep_acked_seconds is not None
+        # Trim every K finished items: K grows with keep_acked so a trim costs O(1) rows per ack.
+        self._trim_every = max(_TRIM_EVERY, (self.keep_acked or 0) // 4)
+        self._finished_since_trim = 0
         if not kwargs.pop("auto_commit", True):
             warnings.warn("disable auto commit is not supported in ack queue", UserWarning, stacklevel=2)
         super().__init__(path, auto_commit=True, **kwargs)
@@ -163,8 +194,9 @@ class SQLiteAckQueue(SQLiteBase):
             self._resume(own=False)
 
     def _extra_indexes(self, sql: QueueStatements) -> list[str]:
-        """The ready and lease indexes of ack tables."""
-        return AckStatements(sql, self._LIFO).indexes
+        """The ready and lease indexes of ack tables (and the finished-rows index for retention)."""
+        statements = AckStatements(sql, self._LIFO)
+        return statements.indexes + ([statements.done_index] if self._retain else [])
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -409,14 +441,67 @@ class SQLiteAckQueue(SQLiteBase):
     def _finish(self, row_id: int, status: int) -> int | None:
         s = self._ack_sql
 
+        trim = self._trim_due(1)
+
         def op(conn: sqlite3.Connection) -> bool:
-            if conn.execute(s.finish, (status, row_id)).rowcount:
-                return True
-            return conn.execute(s.status_of, (row_id,)).fetchone() is not None
+            found = bool(conn.execute(s.finish, (status, row_id)).rowcount)
+            if not found:
+                found = conn.execute(s.status_of, (row_id,)).fetchone() is not None
+            if trim:
+                self._trim(conn)
+            return found
 
         found = self._database().write(op)
         self._forget([row_id])
+        if trim:
+            self._vacuum_if_worth_it()
         return row_id if found else None
+
+    # -- retention --------------------------------------------------------------------------
+
+    def _trim_due(self, finished: int) -> bool:
+        """Count ``finished`` items; True when this write should also apply the retention rules."""
+        if not self._retain:
+            return False
+        self._finished_since_trim += finished
+        if self._finished_since_trim < self._trim_every:
+            return False
+        self._finished_since_trim = 0
+        return True
+
+    def _trim(self, conn: sqlite3.Connection) -> int:
+        """Delete finished rows beyond ``keep_acked`` and acked rows older than ``keep_acked_seconds``."""
+        s = self._ack_sql
+        deleted = 0
+        if self.keep_acked_seconds is not None:
+            deleted += conn.execute(s.trim_age, (time.time() - self.keep_acked_seconds,)).rowcount
+        if self.keep_acked is not None:
+            deleted += conn.execute(s.trim_count, (self.keep_acked,)).rowcount
+        return deleted
+
+    def _vacuum_if_worth_it(self) -> int:
+        """Give free pages back to the file system once they are a good share of the file.
+
+        ``auto_vacuum=INCREMENTAL`` only marks the file as shrinkable; the pages are returned by
+        ``PRAGMA incremental_vacuum``, which needs its own statement loop (run as a script).
+        Returns the number of pages released (0 when not worth it or not possible).
+        """
+        db = self._database()
+        if db.memory:
+            return 0
+
+        def sizes(conn: sqlite3.Connection) -> tuple[int, int, int]:
+            mode = conn.execute("PRAGMA auto_vacuum").fetchone()[0]
+            free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            return int(mode), int(free), int(pages)
+
+        mode, free, pages = db.read(sizes)
+        if mode != 2 or free <= _VACUUM_FREE * pages:  # 2 = INCREMENTAL (files 1.1.0 made are 0)
+            return 0
+        release = free - int(pages * _VACUUM_SLACK)
+        db.execute_script_outside_transaction(f"PRAGMA incremental_vacuum({release})")
+        return release
 
     def ack(self, item: Any = NO_ITEM, id: Any = None) -> int | None:
         """Mark the item done for good; return its id (``None`` if no such item)."""
@@ -446,6 +531,7 @@ class SQLiteAckQueue(SQLiteBase):
         """Ack several items (got objects, raw dicts or ids) in one transaction; return their ids."""
         ids = [self._resolve_any(value) for value in items_or_ids]
         s = self._ack_sql
+        trim = self._trim_due(len(ids))
 
         def op(conn: sqlite3.Connection) -> list[int | None]:
             out: list[int | None] = []
@@ -456,10 +542,14 @@ class SQLiteAckQueue(SQLiteBase):
                     out.append(row_id)
                 else:
                     out.append(row_id if conn.execute(s.status_of, (row_id,)).fetchone() else None)
+            if trim:
+                self._trim(conn)
             return out
 
         result = self._database().write(op)
         self._forget([row_id for row_id in ids if row_id is not None])
+        if trim:
+            self._vacuum_if_worth_it()
         return result
 
     # -- resume -----------------------------------------------------------------------------

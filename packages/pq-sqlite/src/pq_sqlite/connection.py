@@ -275,6 +275,13 @@ class Database:
             self._check_open()
             self._retry(lambda: self.conn.execute(sql).fetchall())
 
+    def execute_script_outside_transaction(self, sql: str) -> None:
+        """Run ``sql`` stepped to completion in autocommit mode (``incremental_vacuum`` needs that)."""
+        # PRAGMA incremental_vacuum frees one page per step and execute() steps it only once.
+        with self.lock:
+            self._check_open()
+            self._retry(lambda: self.conn.executescript(sql))
+
     # -- reads ----------------------------------------------------------------------------
 
     def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:

@@ -90,6 +90,18 @@ class AckStatements:
             f"FROM {t} WHERE status = 2 AND lease_until <= ?"
         )
         self.oldest_ready = f"SELECT MIN(timestamp) FROM {t} WHERE status < 2"
+        # Retention: finished rows by put time, through a partial index created only when a queue
+        # with retention opens the table (it costs every ack an index write).
+        self.done_index = (
+            f"CREATE INDEX IF NOT EXISTS {base.dialect.ident(base.table + '_done')} ON {t} (timestamp) "
+            "WHERE status >= 5"
+        )
+        self.trim_count = (
+            f"DELETE FROM {t} WHERE _id IN (SELECT _id FROM {t} WHERE status >= 5 "
+            "ORDER BY timestamp DESC LIMIT -1 OFFSET ?)"
+        )
+        # ``status >= 5`` repeats the index's condition so SQLite sees the index applies.
+        self.trim_age = f"DELETE FROM {t} WHERE status >= 5 AND status = 5 AND timestamp < ?"
         self.clear_acked = (
             f"DELETE FROM {t} WHERE _id IN (SELECT _id FROM {t} WHERE status IN ({{statuses}}) "
             "ORDER BY _id DESC LIMIT ? OFFSET ?)"
