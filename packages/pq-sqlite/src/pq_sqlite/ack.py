@@ -14,6 +14,7 @@ only loses the claim, and the item is delivered again: at-least-once holds.
 
 from __future__ import annotations
 
+import builtins
 import math
 import os
 import sqlite3
@@ -38,6 +39,7 @@ from .lease import AckStatements
 __all__ = ["AckStatus", "FIFOSQLiteAckQueue", "FILOSQLiteAckQueue", "SQLiteAckQueue", "UniqueAckQ"]
 
 _RECLAIM_EVERY = 1.0  # seconds between looks for rows held by dead consumers while waiting
+_IN_CHUNK = 500  # ids per "IN (...)" list (SQLite's parameter limit is 999 on old builds)
 _TRIM_EVERY = 100  # finished items between two retention trims (at least)
 _VACUUM_FREE = 0.25  # run incremental vacuum once free pages exceed this share of the file
 _VACUUM_SLACK = 1 / 16  # ... and leave this share free, so a steady load does not regrow the file
@@ -188,15 +190,23 @@ class SQLiteAckQueue(SQLiteBase):
         self.auto_resume = bool(auto_resume)
         self._ack_sql = AckStatements(self._sql, self._LIFO)
         self._unack_cache: dict[int, Any] = {}
+        self._by_identity: dict[int, list[int]] = {}  # id(item) -> row ids handed out as that object
         self._cache_lock = threading.Lock()
         self._last_ack_reclaim = 0.0
+        self._reap_after = 0.0  # no claim may skip the reap before the first full claim
+        self._reap_version: int | None = None
         if self.auto_resume:
             self._resume(own=False)
 
     def _extra_indexes(self, sql: QueueStatements) -> list[str]:
-        """The ready and lease indexes of ack tables (and the finished-rows index for retention)."""
+        """The ready and lease indexes of ack tables (and the finished-rows index for retention).
+
+        Also drops the owner index earlier versions made: the lease index finds held rows, and
+        one index fewer makes every claim and ack cheaper.
+        """
         statements = AckStatements(sql, self._LIFO)
-        return statements.indexes + ([statements.done_index] if self._retain else [])
+        done = [statements.done_index] if self._retain else []
+        return [statements.drop_owner_index, *statements.indexes, *done]
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -208,14 +218,28 @@ class SQLiteAckQueue(SQLiteBase):
         return None if seconds is None else time.time() + seconds
 
     def _remember(self, rows: list[tuple[int, Any]]) -> None:
+        """Keep the items handed out, by row id and by object identity (for ``ack(item)``)."""
         with self._cache_lock:
             for row_id, item in rows:
+                self._drop_cached(row_id)
                 self._unack_cache[row_id] = item
+                self._by_identity.setdefault(id(item), []).append(row_id)
 
     def _forget(self, ids: Iterable[int]) -> None:
         with self._cache_lock:
             for row_id in ids:
-                self._unack_cache.pop(row_id, None)
+                self._drop_cached(row_id)
+
+    def _drop_cached(self, row_id: int) -> None:
+        """Remove one row from both caches (caller holds ``_cache_lock``)."""
+        if row_id not in self._unack_cache:
+            return
+        key = id(self._unack_cache.pop(row_id))
+        same = self._by_identity.get(key)
+        if same is not None:
+            same.remove(row_id)
+            if not same:
+                del self._by_identity[key]
 
     def _resolve(self, item: Any, id: Any) -> int | None:
         """The row id meant by ``item`` or ``id`` (1.1.0 rules), ``None`` if nothing matches."""
@@ -231,7 +255,8 @@ class SQLiteAckQueue(SQLiteBase):
         if isinstance(item, dict) and "pqid" in item:
             return _id_of(item)
         with self._cache_lock:
-            matches = [row_id for row_id, cached in self._unack_cache.items() if cached is item]
+            # The cache holds a reference to every item in it, so no two live items share an id().
+            matches = list(self._by_identity.get(builtins.id(item), ()))  # ``id`` is the argument here
         if len(matches) > 1:
             raise ValueError(
                 f"{item!r} is the same object as {len(matches)} items in flight (ids {matches}); "
@@ -273,12 +298,17 @@ class SQLiteAckQueue(SQLiteBase):
 
     def put_many(self, items: Iterable[Any]) -> list[int | None]:
         """Add every item in one transaction (all or nothing); return their ids in order."""
-        encoded = [self._encode(item) for item in items]
+        encoded = self._encode_many(items)
         db = self._database()
 
         def op(conn: sqlite3.Connection) -> list[int | None]:
             now = time.time()
-            return [self._insert(conn, data, now) for data in encoded]
+            if self._SORT_KEYS:  # UniqueAckQ: each insert may meet a duplicate
+                return [self._insert(conn, data, now) for data in encoded]
+            conn.executemany(self._ack_sql.insert, [(data, now) for data in encoded])
+            last = int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
+            # AUTOINCREMENT under the write lock hands out consecutive ids.
+            return list(range(last - len(encoded) + 1, last + 1))
 
         ids = db.write(op)
         if any(row_id is not None for row_id in ids):
@@ -313,7 +343,13 @@ class SQLiteAckQueue(SQLiteBase):
     def _claim_decoded(
         self, count: int, row_id: int | None, lease_until: float | None
     ) -> tuple[list[tuple[int, Any, float]], list[Corrupt], float | None]:
-        """One claim transaction: the decoded rows, rows quarantined instead, the next lease expiry."""
+        """Claim rows: the decoded ones, rows quarantined instead, and (if none) the next lease expiry."""
+        if row_id is None and HAS_RETURNING:
+            fast = self._database().write(
+                lambda conn: self._claim_fast(conn, count, lease_until), sync=False, single=True
+            )
+            if fast:
+                return self._decode_claimed(fast)
 
         def op(conn: sqlite3.Connection) -> tuple[list[tuple[int, Any, float]], list[Corrupt], float | None]:
             good: list[tuple[int, Any, float]] = []
@@ -324,12 +360,58 @@ class SQLiteAckQueue(SQLiteBase):
                     bad.append(item)
                 else:
                     good.append((row[0], item, row[2]))
-            expiry = None
-            if not good and not bad:
-                expiry = conn.execute(self._ack_sql.next_expiry).fetchone()[0]
-            return good, bad, expiry
+            expiry = conn.execute(self._ack_sql.next_expiry).fetchone()[0]
+            # Every lease is now known up to ``expiry``; until then, or until another connection
+            # commits, claims need not look for expired leases (see _claim_fast).
+            self._reap_after = math.inf if expiry is None else float(expiry)
+            self._reap_version = conn.execute("PRAGMA data_version").fetchone()[0]
+            return good, bad, (expiry if not good and not bad else None)
 
         return self._database().write(op, sync=False)
+
+    def _claim_fast(
+        self, conn: sqlite3.Connection, count: int, lease_until: float | None
+    ) -> list[tuple[Any, ...]] | None:
+        """Claim without the reap, when no lease can have run out (``None``: take the full path).
+
+        The last full claim recorded the earliest lease expiry and ``PRAGMA data_version``;
+        while neither another connection has committed nor that time has come, no held row can
+        be due, so the claim is one statement. Leases granted here lower the recorded expiry.
+        """
+        if time.time() >= self._reap_after:
+            return None
+        if conn.execute("PRAGMA data_version").fetchone()[0] != self._reap_version:
+            return None
+        rows = conn.execute(self._ack_sql.claim_next, (self._owner, lease_until, count)).fetchall()
+        if rows and lease_until is not None and lease_until < self._reap_after:
+            self._reap_after = lease_until
+        rows.sort(key=lambda row: row[3], reverse=self._LIFO)  # RETURNING gives no set order
+        return rows
+
+    def _decode_claimed(
+        self, rows: list[tuple[Any, ...]]
+    ) -> tuple[list[tuple[int, Any, float]], list[Corrupt], None]:
+        """Decode rows already claimed; quarantine the undecodable ones in one transaction."""
+        good: list[tuple[int, Any, float]] = []
+        failed: list[tuple[tuple[Any, ...], Exception]] = []
+        loads = self._serializer.loads
+        for row in rows:
+            try:
+                good.append((row[0], loads(row[1]), row[2]))
+            except Exception as exc:
+                failed.append((row, exc))
+        bad: list[Corrupt] = []
+        if failed:  # still held by this instance: a crash before this write only redelivers them
+
+            def op(conn: sqlite3.Connection) -> list[Corrupt]:
+                out = []
+                for row, exc in failed:
+                    conn.execute(self._sql.delete_id, (row[0],))
+                    out.append(self._quarantine(conn, row, exc))
+                return out
+
+            bad = self._database().write(op)
+        return good, bad, None
 
     def _get_rows(
         self,
@@ -445,13 +527,13 @@ class SQLiteAckQueue(SQLiteBase):
 
         def op(conn: sqlite3.Connection) -> bool:
             found = bool(conn.execute(s.finish, (status, row_id)).rowcount)
-            if not found:
+            if not found:  # a read only: the write above stays the op's one write statement
                 found = conn.execute(s.status_of, (row_id,)).fetchone() is not None
             if trim:
                 self._trim(conn)
             return found
 
-        found = self._database().write(op)
+        found = self._database().write(op, single=not trim)
         self._forget([row_id])
         if trim:
             self._vacuum_if_worth_it()
@@ -533,18 +615,17 @@ class SQLiteAckQueue(SQLiteBase):
         s = self._ack_sql
         trim = self._trim_due(len(ids))
 
+        given = sorted({row_id for row_id in ids if row_id is not None})
+
         def op(conn: sqlite3.Connection) -> list[int | None]:
-            out: list[int | None] = []
-            for row_id in ids:
-                if row_id is None:
-                    out.append(None)
-                elif conn.execute(s.finish, (5, row_id)).rowcount:
-                    out.append(row_id)
-                else:
-                    out.append(row_id if conn.execute(s.status_of, (row_id,)).fetchone() else None)
+            conn.executemany(s.finish, [(5, row_id) for row_id in given])
+            found: set[int] = set()
+            for start in range(0, len(given), _IN_CHUNK):
+                chunk = given[start : start + _IN_CHUNK]
+                found.update(row[0] for row in conn.execute(s.existing(len(chunk)), chunk))
             if trim:
                 self._trim(conn)
-            return out
+            return [row_id if row_id in found else None for row_id in ids]
 
         result = self._database().write(op)
         self._forget([row_id for row_id in ids if row_id is not None])
@@ -573,6 +654,7 @@ class SQLiteAckQueue(SQLiteBase):
         if own:
             with self._cache_lock:
                 self._unack_cache.clear()
+                self._by_identity.clear()
         if count:
             db.wakeup.notify()
         return int(count)

@@ -61,6 +61,7 @@ class AckStatements:
         self.select_id = f"SELECT {_ROW}, {key} FROM {t} WHERE _id = ? AND status < 2"
         self.mark_claimed = f"{claim} WHERE _id = ? AND status < 2"
         self.status_of = f"SELECT status FROM {t} WHERE _id = ?"
+        self._existing = f"SELECT _id FROM {t} WHERE _id IN ({{marks}})"
         self.finish = f"UPDATE {t} SET status = ?, {released} WHERE _id = ? AND status < 5"
         self.nack = f"UPDATE {t} SET status = {after_attempt}, {released} WHERE _id = ? AND status = 2"
         if lifo:
@@ -77,7 +78,9 @@ class AckStatements:
         self.resume_unowned = (
             f"UPDATE {t} SET status = {after_attempt}, {released} WHERE status = 2 AND owner IS NULL"
         )
-        self.held_owners = f"SELECT DISTINCT owner FROM {t} WHERE owner IS NOT NULL"
+        # Only held rows (status 2) carry an owner; saying so lets the lease index serve.
+        self.held_owners = f"SELECT DISTINCT owner FROM {t} WHERE status = 2 AND owner IS NOT NULL"
+        self.drop_owner_index = f"DROP INDEX IF EXISTS {base.dialect.ident(base.table + '_owner')}"
         self.update_data = f"UPDATE {t} SET data = ? WHERE _id = ?"
         self.attempts = f"SELECT attempts FROM {t} WHERE _id = ?"
         self.select_all = f"SELECT _id, data, timestamp, status FROM {t} ORDER BY _id"
@@ -106,3 +109,7 @@ class AckStatements:
             f"DELETE FROM {t} WHERE _id IN (SELECT _id FROM {t} WHERE status IN ({{statuses}}) "
             "ORDER BY _id DESC LIMIT ? OFFSET ?)"
         )
+
+    def existing(self, count: int) -> str:
+        """Which of ``count`` ids (parameters) are rows of the table."""
+        return self._existing.format(marks=", ".join("?" * count))

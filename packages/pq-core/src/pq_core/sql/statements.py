@@ -99,7 +99,7 @@ class QueueStatements:
         d = self.dialect
         statements = []
         owned = "owner" in {column.name for column in self.kind.all_columns()}
-        if owned:
+        if owned and not self.kind.ack:  # ack tables find held rows through their status instead
             where = " WHERE owner IS NOT NULL" if d.partial_index else ""
             name = d.ident(f"{self.table}_owner")
             statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON {self.t} (owner){where}")

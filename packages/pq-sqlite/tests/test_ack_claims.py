@@ -1,0 +1,90 @@
+"""How ack-queue claims skip the lease reap safely, quarantine corrupt rows, and which indexes serve."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from pq_core.exceptions import CorruptionError
+from pq_sqlite import SQLiteAckQueue
+
+LEASE = 0.2
+TABLE = "ack_queue_default"
+
+
+def _writes(q: SQLiteAckQueue) -> list[str]:
+    seen: list[str] = []
+    q._getter.set_trace_callback(seen.append)
+    return seen
+
+
+def test_claim_without_any_lease_due_is_one_write_statement(tmp_path: Path) -> None:
+    q = SQLiteAckQueue(str(tmp_path))
+    q.put_many(["a", "b", "c"])
+    q.ack(q.get())  # the first claim takes the full path and learns there is no lease
+    seen = _writes(q)
+    assert q.get() == "b"
+    updates = [s for s in seen if s.lstrip().upper().startswith("UPDATE")]
+    assert len(updates) == 1  # the claim; no reap
+    assert not [s for s in seen if s.upper().startswith("BEGIN")]
+    q.close()
+
+
+def test_own_expired_lease_comes_back_first(tmp_path: Path) -> None:
+    """A lease this instance granted is remembered: once due, the next get reaps it (FIFO order)."""
+    q = SQLiteAckQueue(str(tmp_path))
+    q.put_many(["a", "b", "c"])
+    assert q.get(lease=LEASE) == "a"
+    assert q.get() == "b"
+    time.sleep(LEASE + 0.05)
+    assert q.get() == "a"
+    assert q.get() == "c"
+    q.close()
+
+
+def test_lease_granted_by_another_connection_is_reaped(tmp_path: Path) -> None:
+    """Another instance's lease is unknown here, but its commit changes data_version: full path."""
+    mine = SQLiteAckQueue(str(tmp_path))
+    other = SQLiteAckQueue(str(tmp_path))
+    mine.put_many(["a", "b", "c"])
+    mine.ack(mine.get())  # "a": mine now believes no lease exists
+    assert other.get(lease=LEASE) == "b"
+    time.sleep(LEASE + 0.05)
+    assert mine.get() == "b"
+    assert mine.get() == "c"
+    other.close()
+    mine.close()
+
+
+def test_corrupt_row_on_the_fast_path_is_quarantined(tmp_path: Path) -> None:
+    q = SQLiteAckQueue(str(tmp_path))
+    q.put_many(["a", "b", "c"])
+    q.ack(q.get())
+    # through the queue's own connection: data_version is unchanged, so the fast path runs
+    q._getter.execute(f"UPDATE {TABLE} SET data = ? WHERE _id = 2", (b"not a pickle",))
+    with pytest.raises(CorruptionError) as info:
+        q.get()
+    assert info.value.item_id == 2
+    assert q.get() == "c"
+    assert q.stats()["quarantined"] == 1
+    assert [r["id"] for r in q.queue()] == [1, 3]
+    q.close()
+
+
+def test_ack_tables_have_no_owner_index(tmp_path: Path) -> None:
+    """Held rows are found through the lease index; an owner index left by an earlier version goes."""
+    SQLiteAckQueue(str(tmp_path)).close()
+    conn = sqlite3.connect(str(tmp_path / "data.db"))
+    conn.execute(f"CREATE INDEX {TABLE}_owner ON {TABLE} (owner) WHERE owner IS NOT NULL")
+    conn.commit()
+    conn.close()
+    q = SQLiteAckQueue(str(tmp_path))
+    indexes = {row[1] for row in q._getter.execute(f"PRAGMA index_list({TABLE})")}
+    assert f"{TABLE}_owner" not in indexes
+    assert {f"{TABLE}_ready", f"{TABLE}_lease"} <= indexes
+    plan = q._getter.execute(f"EXPLAIN QUERY PLAN {q._ack_sql.held_owners}").fetchall()
+    assert f"{TABLE}_lease" in str(plan)
+    q.close()
