@@ -113,6 +113,7 @@ class Database:
         self._pending: list[_Request] = []
         self._pending_lock = threading.Lock()
         self._group = 1  # writes committed together last time (see _gather)
+        self._leader = threading.Lock()  # held by the writer committing the current group
         self._closed = False
         self._sync_pragma = "FULL" if durability == "full" else "NORMAL"
         self.conn = sqlite3.connect(self.file, timeout=timeout, check_same_thread=False, isolation_level=None)
@@ -197,7 +198,7 @@ class Database:
             request.event.clear()
             if request.done:
                 break
-            if self.lock.acquire(False):
+            if self._leader.acquire(False):
                 self._lead(request)
                 continue
             # A leader is committing; it wakes us when our write is done or the lead is free.
@@ -207,22 +208,28 @@ class Database:
         return request.result  # type: ignore[no-any-return]
 
     def _lead(self, request: _Request) -> None:
-        """Holding ``self.lock``: commit every queued write, then wake the writers it finished."""
+        """Holding ``self._leader``: commit every queued write, then wake the writers it finished.
+
+        Only leaders hold ``_leader`` (readers use ``self.lock`` alone), and each leader looks
+        for a queued writer after letting go of it, so a writer that found the lead taken is
+        always woken by the leader that had it.
+        """
         batch: list[_Request] = []
         try:
             if not request.done:
                 if request.sync:
                     self._gather()
-                with self._pending_lock:
-                    batch, self._pending = self._pending, []
-                self._group = len(batch)
-                self._run(batch)
+                with self.lock:  # writes queued while a reader holds the connection join too
+                    with self._pending_lock:
+                        batch, self._pending = self._pending, []
+                    self._group = len(batch)
+                    self._run(batch)
         finally:
-            with self._pending_lock:
-                head = self._pending[0] if self._pending else None
-            self.lock.release()
+            self._leader.release()
             for done in batch:
                 done.event.set()
+            with self._pending_lock:
+                head = self._pending[0] if self._pending else None
             if head is not None:
                 head.event.set()  # the next group needs a leader
 
