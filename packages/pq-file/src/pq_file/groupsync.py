@@ -22,6 +22,9 @@ from . import osio
 
 __all__ = ["GroupSync"]
 
+_KEEP_ERRORS = 1024
+"""Rounds whose sync error is kept for late waiters; older ones are dropped so errors never pile up."""
+
 _MAX_GATHER = 0.01
 """Longest a leader waits for writers on their way (seconds); the last sync's duration if shorter."""
 
@@ -95,6 +98,8 @@ class GroupSync:
                     self._last_sync = time.monotonic() - started
                     if error is not None:
                         self._errors[leading] = error
+                        for stale in [r for r in self._errors if r < leading - _KEEP_ERRORS]:
+                            del self._errors[stale]  # their waiters woke long ago
                     self._done = leading
                     self._busy = False
                     self._cond.notify_all()
