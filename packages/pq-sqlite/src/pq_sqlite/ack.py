@@ -15,6 +15,7 @@ only loses the claim, and the item is delivered again: at-least-once holds.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import math
 import os
 import sqlite3
@@ -802,15 +803,7 @@ class SQLiteAckQueue(SQLiteBase):
         """Depth, in flight, failed, oldest ready item's age, bytes on disk, durability."""
         counts = self._counts()
         oldest = self._database().read(lambda conn: conn.execute(self._ack_sql.oldest_ready).fetchone()[0])
-        return Stats(
-            depth=counts.get(0, 0) + counts.get(1, 0),
-            in_flight=counts.get(2, 0),
-            failed=counts.get(9, 0),
-            oldest_age=None if oldest is None else max(0.0, time.time() - oldest),
-            bytes_on_disk=self._bytes_on_disk(),
-            quarantined=self._quarantined(),
-            durability=self.durability,
-        )
+        return self._stats(counts.get(0, 0) + counts.get(1, 0), counts.get(2, 0), counts.get(9, 0), oldest)
 
 
 FIFOSQLiteAckQueue = SQLiteAckQueue
@@ -821,9 +814,7 @@ class FILOSQLiteAckQueue(SQLiteAckQueue):
 
     _KIND: ClassVar[str] = "ack_filo_queue"
     _LIFO: ClassVar[bool] = True
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        **{**SQLiteAckQueue.capabilities.__dict__, "ordering": "lifo"}
-    )
+    capabilities: ClassVar[Capabilities] = dataclasses.replace(SQLiteAckQueue.capabilities, ordering="lifo")
 
 
 class UniqueAckQ(SQLiteAckQueue):
@@ -831,6 +822,4 @@ class UniqueAckQ(SQLiteAckQueue):
 
     _KIND: ClassVar[str] = "ack_unique_queue"
     _SORT_KEYS: ClassVar[bool] = True
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        **{**SQLiteAckQueue.capabilities.__dict__, "unique": True}
-    )
+    capabilities: ClassVar[Capabilities] = dataclasses.replace(SQLiteAckQueue.capabilities, unique=True)

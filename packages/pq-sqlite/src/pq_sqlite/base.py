@@ -15,7 +15,7 @@ Subclasses set ``_KIND`` (a key of :data:`pq_core.sql.KINDS`) and, for unique ta
 * ``_wait_for(claim, block, timeout)``: the blocking loop of every get, polling
   ``Database.version()`` so a waiting consumer costs one cheap PRAGMA per 20 ms;
 * ``close()`` (idempotent; calls the ``_release()`` hook first), context manager, ``__del__``,
-  ``shrink_disk_usage()``, ``_bytes_on_disk()``, ``_quarantined()``.
+  ``shrink_disk_usage()``, ``_quarantined()``, ``_stats()``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from pq_core.durability import check_durability
 from pq_core.exceptions import CorruptionError, Empty
 from pq_core.serializers import pickle as pickle_serializer
 from pq_core.sql import KINDS, QueueStatements, table_name
+from pq_core.stats import Stats
 from pq_core.waiting import NOTHING, _Nothing
 
 from . import owners
@@ -262,13 +263,22 @@ class SQLiteBase:
         db.execute_outside_transaction("VACUUM")
         db.execute_outside_transaction("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    def _bytes_on_disk(self) -> int:
-        return self._database().bytes_on_disk()
-
     def _quarantined(self) -> int:
         """Rows of this table set aside in ``pq_quarantine`` (all time)."""
         sql = f"SELECT COUNT(*) FROM {QUARANTINE} WHERE tbl = ?"
         return int(self._database().read(lambda conn: conn.execute(sql, (self._table.name,)).fetchone()[0]))
+
+    def _stats(self, depth: int, in_flight: int, failed: int, oldest: float | None) -> Stats:
+        """``stats()`` from the counts a queue class read, plus what every table reports alike."""
+        return Stats(
+            depth=depth,
+            in_flight=in_flight,
+            failed=failed,
+            oldest_age=None if oldest is None else max(0.0, time.time() - float(oldest)),
+            bytes_on_disk=self._database().bytes_on_disk(),
+            quarantined=self._quarantined(),
+            durability=self.durability,
+        )
 
     @property
     def _getter(self) -> sqlite3.Connection:

@@ -455,15 +455,7 @@ class SQLiteQueue(SQLiteBase):
             return int(depth), int(owned), oldest
 
         depth, owned, oldest = self._database().read(q)
-        return Stats(
-            depth=depth,
-            in_flight=owned,
-            failed=0,
-            oldest_age=None if oldest is None else max(0.0, time.time() - float(oldest)),
-            bytes_on_disk=self._bytes_on_disk(),
-            quarantined=self._quarantined(),
-            durability=self.durability,
-        )
+        return self._stats(depth, owned, 0, oldest)
 
 
 FIFOSQLiteQueue = SQLiteQueue
