@@ -22,7 +22,14 @@ def test_missing_package_names_the_extra(module: str, extra: str) -> None:
         import sys
         sys.modules[{module!r}] = None  # as if the package were not installed
         from pq_core.serializers import {module} as serializer
+        from pq_core.codec import ensure_available
         from pq_core.exceptions import MissingDependencyError
+        try:
+            ensure_available(serializer)  # what a queue calls when it opens
+        except MissingDependencyError:
+            pass
+        else:
+            raise SystemExit("ensure_available did not notice the missing package")
         try:
             serializer.dumps(1)
         except MissingDependencyError as exc:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -103,4 +105,38 @@ def test_damaged_1_1_0_record_sets_aside_the_rest_of_its_chunk(
     assert q.stats()["quarantined"] == 8
     assert sum("cannot be loaded" in message for message in caplog.messages) == 1
     assert (path / "quarantine").exists()
+    q.close()
+
+
+@pytest.mark.parametrize("name", ["partial_cbor2", "partial_msgpack"])
+def test_missing_serializer_package_is_reported_not_treated_as_damage(name: str, tmp_path: Path) -> None:
+    """Without cbor2/msgpack installed, opening says what to install and damages nothing.
+
+    The existing files stay byte for byte as they were, and once the package is there the folder
+    drains exactly as 1.1.0 drains it.
+    """
+    path = tmp_path / name
+    shutil.copytree(GOLDEN / name, path)
+    before = {p.name: p.read_bytes() for p in path.iterdir() if p.is_file()}
+    module = name.partition("_")[2]
+    code = (
+        "import sys\n"
+        f"sys.modules[{module!r}] = None  # as if the package were not installed\n"
+        "from pq_core.exceptions import MissingDependencyError\n"
+        f"from pq_core.serializers import {module} as serializer\n"
+        "from pq_file import Queue\n"
+        "try:\n"
+        f"    Queue({str(path)!r}, serializer=serializer)\n"
+        "except MissingDependencyError as exc:\n"
+        "    print('missing', exc.extra)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"missing {module}"
+    after = {p.name: p.read_bytes() for p in path.iterdir() if p.is_file() and p.name in before}
+    assert after == before
+    expected = MANIFEST[name]["items"]
+    q = Queue(str(path), serializer=SERIALIZERS[module])
+    assert [q.get_nowait() for _ in expected] == expected
+    assert q.empty()
     q.close()

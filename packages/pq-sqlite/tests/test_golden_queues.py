@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +145,35 @@ def test_golden_pdict_int_key_written_by_1_1_0_is_still_found(entry: dict[str, A
         assert 3 not in d
     finally:
         d.close()
+
+
+@pytest.mark.parametrize("serializer", ["msgpack", "cbor2"])
+def test_missing_serializer_package_fails_at_open(serializer: str, tmp_path: Path) -> None:
+    """Without the package, opening names what to install; no row is taken or set aside."""
+    source = GOLDEN / serializer / "data.db"
+    if not source.exists():
+        pytest.fail(f"golden database {source} is missing; run tests/golden/make_golden.py")
+    folder = tmp_path / serializer
+    folder.mkdir()
+    shutil.copy(source, folder / "data.db")
+    count_sql = "SELECT COUNT(*) FROM queue_default"
+    before = sqlite3.connect(folder / "data.db").execute(count_sql).fetchone()[0]
+    code = (
+        "import sys\n"
+        f"sys.modules[{serializer!r}] = None  # as if the package were not installed\n"
+        "from pq_core.exceptions import MissingDependencyError\n"
+        f"from pq_core.serializers import {serializer} as serializer\n"
+        "from pq_sqlite import SQLiteQueue\n"
+        "try:\n"
+        f"    SQLiteQueue({str(folder)!r}, serializer=serializer).get_nowait()\n"
+        "except MissingDependencyError as exc:\n"
+        "    print('missing', exc.extra)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"missing {serializer}"
+    con = sqlite3.connect(folder / "data.db")
+    assert con.execute(count_sql).fetchone()[0] == before
+    quarantine = con.execute("SELECT name FROM sqlite_master WHERE name = 'pq_quarantine'").fetchall()
+    if quarantine:
+        assert con.execute("SELECT COUNT(*) FROM pq_quarantine").fetchone()[0] == 0

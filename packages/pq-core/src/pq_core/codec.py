@@ -11,7 +11,7 @@ from typing import Any
 
 from .exceptions import SerializationError
 
-__all__ = ["decode", "decode_stream", "encode", "encode_stream"]
+__all__ = ["decode", "decode_stream", "encode", "encode_stream", "ensure_available"]
 
 
 def _describe(item: Any) -> str:
@@ -25,6 +25,17 @@ def _failed(serializer: Any, item: Any, exc: BaseException) -> SerializationErro
         f"serializer {name} cannot encode {_describe(item)} ({type(exc).__name__}: {exc}); "
         "nothing was written. Put a value the serializer supports, or choose another serializer."
     )
+
+
+def ensure_available(serializer: Any) -> None:
+    """Fail at open, before any data is read, if the serializer's package is not installed.
+
+    A serializer module may define ``ensure_available()`` (msgpack and cbor2 do); without this
+    check a missing package would surface as undecodable data, which is not what it is.
+    """
+    check = getattr(serializer, "ensure_available", None)
+    if callable(check):
+        check()
 
 
 def encode(serializer: Any, item: Any, *, sort_keys: bool = False) -> bytes:

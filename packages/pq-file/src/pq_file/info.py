@@ -39,8 +39,8 @@ def read_info(folder: str, serializer: Any) -> dict[str, Any] | None:
             info = serializer.load(fp)
     except FileNotFoundError:
         return None
-    except InfoUnreadable:
-        raise
+    except (InfoUnreadable, ImportError):
+        raise  # a serializer whose package is missing is not damage: say what to install
     except Exception as exc:
         raise InfoUnreadable(f"{path} cannot be decoded ({type(exc).__name__}: {exc})") from exc
     if not isinstance(info, dict) or not {"chunksize", "head", "tail"} <= set(info):

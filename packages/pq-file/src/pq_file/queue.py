@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from pq_core.capabilities import Capabilities
-from pq_core.codec import decode_stream, encode_stream
+from pq_core.codec import decode_stream, encode_stream, ensure_available
 from pq_core.deadline import Deadline
 from pq_core.durability import check_durability
 from pq_core.exceptions import CorruptionError, Empty, Full, SerializationError
@@ -116,6 +116,7 @@ class Queue:
             raise TypeError(
                 "'serializer' must provide dump(value, fp) and load(fp), like pq_core.serializers.pickle"
             )
+        ensure_available(serializer)  # a missing msgpack/cbor2 is not a damaged folder
         self.serializer = serializer
         self.autosave = bool(autosave)
         self.path = self._prepare_folder(os.fspath(path))

@@ -83,6 +83,7 @@ class SQLiteBase:
             getattr(serializer, "loads", None)
         ):
             raise TypeError("serializer must provide dumps() and loads(), like pq_core.serializers.pickle")
+        codec.ensure_available(serializer)  # a missing msgpack/cbor2 is not undecodable data
         if db_file_name is not None and (not isinstance(db_file_name, str) or os.sep in db_file_name):
             raise ValueError(f"db_file_name must be a plain file name, not {db_file_name!r}")
         self.path = path

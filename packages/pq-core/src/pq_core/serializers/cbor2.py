@@ -7,11 +7,16 @@ from typing import IO, Any
 from ..optional import require
 from ._framing import read_frame, sort_top_level, write_frame
 
-__all__ = ["dump", "dumps", "load", "loads"]
+__all__ = ["dump", "dumps", "ensure_available", "load", "loads"]
 
 
 def _cbor2() -> Any:
     return require("cbor2", extra="cbor2", feature="the cbor2 serializer")
+
+
+def ensure_available() -> None:
+    """Raise :class:`MissingDependencyError` now if the ``cbor2`` package is missing."""
+    _cbor2()
 
 
 def dumps(value: Any, sort_keys: bool = False) -> bytes:

@@ -7,11 +7,16 @@ from typing import IO, Any
 from ..optional import require
 from ._framing import read_frame, sort_top_level, write_frame
 
-__all__ = ["dump", "dumps", "load", "loads"]
+__all__ = ["dump", "dumps", "ensure_available", "load", "loads"]
 
 
 def _msgpack() -> Any:
     return require("msgpack", extra="msgpack", feature="the msgpack serializer")
+
+
+def ensure_available() -> None:
+    """Raise :class:`MissingDependencyError` now if the ``msgpack`` package is missing."""
+    _msgpack()
 
 
 def dumps(value: Any, sort_keys: bool = False) -> bytes:
