@@ -68,15 +68,19 @@ class Worker:
         env["PYTHONPATH"] = str(BENCH_DIR)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         self._stderr: IO[str] = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in close())
-        self._proc = subprocess.Popen(
-            [str(python), "-m", "pqbench.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            text=True,
-            cwd=str(BENCH_DIR),
-            env=env,
-        )
+        try:
+            self._proc = subprocess.Popen(
+                [str(python), "-m", "pqbench.worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                text=True,
+                cwd=str(BENCH_DIR),
+                env=env,
+            )
+        except BaseException:
+            self._stderr.close()
+            raise
 
     def request(self, **message: Any) -> dict[str, Any]:
         """Send one request and return the answer; a dead worker raises CompareError with its stderr."""
@@ -98,9 +102,12 @@ class Worker:
 
     def close(self) -> None:
         """Stop the worker and wait for it."""
+        if self._proc.stdin is not None:
+            try:
+                self._proc.stdin.close()  # end of requests: the worker exits
+            except OSError:
+                pass  # the worker died with a request still buffered for it (broken pipe)
         if self._proc.poll() is None:
-            assert self._proc.stdin is not None
-            self._proc.stdin.close()
             try:
                 self._proc.wait(timeout=30)
             except subprocess.TimeoutExpired:

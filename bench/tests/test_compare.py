@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import pytest
@@ -14,9 +15,11 @@ def test_a_dead_worker_raises_compare_error_with_its_exit_code(tmp_path: object)
     with pytest.raises(FileNotFoundError):
         compare.Worker(fake_python)
     worker = compare.Worker("/bin/false")
+    worker._proc.wait(timeout=10)  # dead before the request: its pipe is broken
     with pytest.raises(compare.CompareError, match=r"the benchmark worker exited \(code 1\)"):
         worker.request(op="hello")
-    worker.close()
+    worker.close()  # the request still buffered for the dead worker must not leak or raise
+    gc.collect()
 
 
 def test_our_worker_answers_unknown_ops_without_dying() -> None:
