@@ -150,6 +150,8 @@ def run(options: Options) -> dict[str, Any]:
     started = datetime.datetime.now(datetime.timezone.utc)
     found = discover(options.targets)
     rows, skipped = plan(options, found)
+    if options.workdir is not None:
+        os.makedirs(options.workdir, exist_ok=True)  # --tmpdir names where to measure; make it
     workdir = tempfile.mkdtemp(prefix="pqbench-", dir=options.workdir)
     worker: compare.Worker | None = None
     legacy_info: dict[str, Any] | None = None

@@ -118,6 +118,15 @@ def test_main_prints_a_table_and_returns_0(
     assert out.count("sqlite-fifo") == 2  # one row per durability level
 
 
+def test_tmpdir_that_does_not_exist_yet_is_created(
+    fake_targets: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = tmp_path / "not" / "yet"
+    code = cli.main(["2", "--quiet", "--targets", "pdict", "--workloads", "write", "--tmpdir", str(where)])
+    assert code == 0, capsys.readouterr().err
+    assert where.is_dir()
+
+
 def test_save_writes_the_json_beside_the_table(
     fake_targets: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
