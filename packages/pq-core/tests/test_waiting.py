@@ -58,3 +58,22 @@ def test_poll_sees_changes_nobody_notified() -> None:
 def test_poll_interval_must_be_positive() -> None:
     with pytest.raises(ValueError, match="poll_interval"):
         Wakeup(poll_interval=0)
+
+
+def test_a_change_notified_during_an_attempt_is_not_lost() -> None:
+    """notify() skips the lock when nobody waits; an attempt under way must count as waiting."""
+    wakeup = Wakeup(poll_interval=30)  # a lost notify would leave the waiter asleep for 30 s
+    box: list[int] = []
+
+    def attempt() -> int | object:
+        if box:
+            return box[0]
+        # Another thread publishes and notifies after this attempt looked and before it sleeps.
+        publisher = threading.Thread(target=lambda: (box.append(3), wakeup.notify()))
+        publisher.start()
+        publisher.join()
+        return NOTHING
+
+    started = time.monotonic()
+    assert wakeup.retry(attempt, Deadline(timeout=20), Empty) == 3
+    assert time.monotonic() - started < 10

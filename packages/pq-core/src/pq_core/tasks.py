@@ -15,7 +15,8 @@ class TaskCounter:
     """Counts unfinished tasks; ``join`` waits until every added task was marked done."""
 
     def __init__(self, unfinished: int = 0) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         self._unfinished = unfinished
 
     @property
@@ -25,7 +26,7 @@ class TaskCounter:
 
     def add(self, count: int = 1) -> None:
         """Record ``count`` new tasks (one per item put)."""
-        with self._cond:
+        with self._lock:  # the bare lock: nobody waits for the count to grow
             self._unfinished += count
 
     def reset(self, unfinished: int) -> None:

@@ -43,9 +43,17 @@ class Wakeup:
         self.poll_interval = poll_interval
         self._cond = threading.Condition(threading.Lock())
         self._changes = 0
+        self._waiters = 0  # retry() calls under way; notify() has nothing to do without one
 
     def notify(self) -> None:
-        """Wake every waiter of this process: something changed."""
+        """Wake every waiter of this process: something changed.
+
+        Called after every put, so with nobody in :meth:`retry` it returns without taking the
+        lock. That is safe: a waiter registers before its first attempt, so an attempt that
+        started before the change was committed is always seen here as a waiter.
+        """
+        if not self._waiters:
+            return
         with self._cond:
             self._changes += 1
             self._cond.notify_all()
@@ -57,16 +65,22 @@ class Wakeup:
         on_timeout: Callable[[], BaseException],
     ) -> T:
         """Call ``attempt`` until it returns something other than ``NOTHING`` or the deadline passes."""
-        while True:
+        with self._cond:
+            self._waiters += 1
+        try:
+            while True:
+                with self._cond:
+                    seen = self._changes
+                result = attempt()
+                if not isinstance(result, _Nothing):
+                    return result
+                remaining = deadline.remaining()
+                if remaining is not None and remaining <= 0:
+                    raise on_timeout()
+                wait = self.poll_interval if remaining is None else min(self.poll_interval, remaining)
+                with self._cond:
+                    if self._changes == seen:
+                        self._cond.wait(wait)
+        finally:
             with self._cond:
-                seen = self._changes
-            result = attempt()
-            if not isinstance(result, _Nothing):
-                return result
-            remaining = deadline.remaining()
-            if remaining is not None and remaining <= 0:
-                raise on_timeout()
-            wait = self.poll_interval if remaining is None else min(self.poll_interval, remaining)
-            with self._cond:
-                if self._changes == seen:
-                    self._cond.wait(wait)
+                self._waiters -= 1
