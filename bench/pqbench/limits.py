@@ -30,6 +30,8 @@ WORKLOAD_FOR: dict[str, str] = {
     "procs2x2": "read_write_many",
 }
 _HEADER = struct.Struct("<I")
+SQLITE_PAGE_SIZE = 1024
+"""The page size pq-sqlite gives new files (``pq_sqlite.connection.PAGE_SIZE``): same settings."""
 
 
 def limit_workload(workload: str) -> str:
@@ -56,6 +58,7 @@ def run(family: str, workload: str, durability: str, n: int, item_kind: str, wor
 def _sqlite(workload: str, durability: str, blobs: list[bytes], path: str) -> float:
     conn = sqlite3.connect(os.path.join(path, "data.db"), isolation_level=None)
     try:
+        conn.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
         conn.execute("CREATE TABLE q (_id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB, timestamp FLOAT)")
@@ -142,7 +145,7 @@ def describe(family: str, durability: str) -> dict[str, Any]:
         return {
             "family": family,
             "durability": durability,
-            "settings": f"WAL, synchronous={durability.upper()}",
+            "settings": f"WAL, synchronous={durability.upper()}, page_size={SQLITE_PAGE_SIZE}",
         }
     return {
         "family": family,

@@ -217,3 +217,11 @@ def test_async_rows_run_the_three_1_1_0_workloads(monkeypatch: pytest.MonkeyPatc
     assert all(r["error"] is None for r in rows)  # type: ignore[index]
     reasons = {s["workload"]: s["reason"] for s in result["skipped"]}  # type: ignore[index]
     assert reasons["batch"] == "async rows cover the three 1.1.0 workloads only"
+
+
+def test_sqlite_limit_loop_uses_the_page_size_pq_sqlite_creates_files_with(tmp_path: object) -> None:
+    """The raw loop is "the same settings" only if it writes the same page size per commit."""
+    from pq_sqlite.connection import PAGE_SIZE
+
+    assert limits.SQLITE_PAGE_SIZE == PAGE_SIZE
+    assert f"page_size={PAGE_SIZE}" in limits.describe("sqlite", "full")["settings"]

