@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pq_core.exceptions import CorruptionError
-from pq_sqlite import SQLiteAckQueue
+from pq_sqlite import SQLiteAckQueue, ack
 
 LEASE = 0.2
 TABLE = "ack_queue_default"
@@ -21,6 +21,13 @@ def _writes(q: SQLiteAckQueue) -> list[str]:
     return seen
 
 
+@pytest.fixture
+def slow_reap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Full claims at most once a minute, so a test's second claim surely takes the fast path."""
+    monkeypatch.setattr(ack, "_REAP_EVERY", 60.0)
+
+
+@pytest.mark.usefixtures("slow_reap")
 def test_claim_without_any_lease_due_is_one_write_statement(tmp_path: Path) -> None:
     q = SQLiteAckQueue(str(tmp_path))
     q.put_many(["a", "b", "c"])
@@ -45,8 +52,8 @@ def test_own_expired_lease_comes_back_first(tmp_path: Path) -> None:
     q.close()
 
 
-def test_lease_granted_by_another_connection_is_reaped(tmp_path: Path) -> None:
-    """Another instance's lease is unknown here, but its commit changes data_version: full path."""
+def test_lease_granted_by_another_connection_is_reaped_while_items_remain(tmp_path: Path) -> None:
+    """Another instance's lease is unknown here; the full path runs at least every _REAP_EVERY."""
     mine = SQLiteAckQueue(str(tmp_path))
     other = SQLiteAckQueue(str(tmp_path))
     mine.put_many(["a", "b", "c"])
@@ -59,11 +66,12 @@ def test_lease_granted_by_another_connection_is_reaped(tmp_path: Path) -> None:
     mine.close()
 
 
+@pytest.mark.usefixtures("slow_reap")
 def test_corrupt_row_on_the_fast_path_is_quarantined(tmp_path: Path) -> None:
     q = SQLiteAckQueue(str(tmp_path))
     q.put_many(["a", "b", "c"])
     q.ack(q.get())
-    # through the queue's own connection: data_version is unchanged, so the fast path runs
+    # within _REAP_EVERY of the full claim above: the fast path claims it
     q._getter.execute(f"UPDATE {TABLE} SET data = ? WHERE _id = 2", (b"not a pickle",))
     with pytest.raises(CorruptionError) as info:
         q.get()
@@ -88,3 +96,17 @@ def test_ack_tables_have_no_owner_index(tmp_path: Path) -> None:
     plan = q._getter.execute(f"EXPLAIN QUERY PLAN {q._ack_sql.held_owners}").fetchall()
     assert f"{TABLE}_lease" in str(plan)
     q.close()
+
+
+@pytest.mark.usefixtures("slow_reap")
+def test_expired_lease_of_another_connection_is_found_when_nothing_else_is_ready(tmp_path: Path) -> None:
+    """Even when the fast path may run, a get that finds no ready row reaps before giving up."""
+    mine = SQLiteAckQueue(str(tmp_path))
+    other = SQLiteAckQueue(str(tmp_path))
+    mine.put_many(["a", "b"])
+    mine.ack(mine.get())  # full claim: mine believes no lease exists for the next minute
+    assert other.get(lease=LEASE) == "b"
+    time.sleep(LEASE + 0.05)
+    assert mine.get(block=False) == "b"
+    other.close()
+    mine.close()

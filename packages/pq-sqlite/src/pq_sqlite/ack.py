@@ -30,7 +30,7 @@ from pq_core.deadline import Deadline
 from pq_core.exceptions import Empty
 from pq_core.sql import QueueStatements
 from pq_core.stats import Stats
-from pq_core.waiting import NOTHING, _Nothing
+from pq_core.waiting import DEFAULT_POLL_INTERVAL, NOTHING, _Nothing
 
 from . import owners
 from .base import Corrupt, SQLiteBase
@@ -40,6 +40,9 @@ from .lease import AckStatements
 __all__ = ["AckStatus", "FIFOSQLiteAckQueue", "FILOSQLiteAckQueue", "SQLiteAckQueue", "UniqueAckQ"]
 
 _RECLAIM_EVERY = 1.0  # seconds between looks for rows held by dead consumers while waiting
+_REAP_EVERY = DEFAULT_POLL_INTERVAL
+"""Longest a busy consumer goes without looking for expired leases it cannot know of (those
+granted through other connections): what a blocked get in another process waits at most, too."""
 _IN_CHUNK = 500  # ids per "IN (...)" list (SQLite's parameter limit is 999 on old builds)
 _TRIM_EVERY = 100  # finished items between two retention trims (at least)
 _VACUUM_FREE = 0.25  # run incremental vacuum once free pages exceed this share of the file
@@ -195,7 +198,6 @@ class SQLiteAckQueue(SQLiteBase):
         self._cache_lock = threading.Lock()
         self._last_ack_reclaim = 0.0
         self._reap_after = 0.0  # no claim may skip the reap before the first full claim
-        self._reap_version: int | None = None
         if self.auto_resume:
             self._resume(own=False)
 
@@ -362,10 +364,10 @@ class SQLiteAckQueue(SQLiteBase):
                 else:
                     good.append((row[0], item, row[2]))
             expiry = conn.execute(self._ack_sql.next_expiry).fetchone()[0]
-            # Every lease is now known up to ``expiry``; until then, or until another connection
-            # commits, claims need not look for expired leases (see _claim_fast).
-            self._reap_after = math.inf if expiry is None else float(expiry)
-            self._reap_version = conn.execute("PRAGMA data_version").fetchone()[0]
+            # Every lease is now known up to ``expiry``; until then (and for at most _REAP_EVERY,
+            # as other connections may grant shorter ones) claims need not reap (see _claim_fast).
+            soon = time.time() + _REAP_EVERY
+            self._reap_after = soon if expiry is None else min(float(expiry), soon)
             return good, bad, (expiry if not good and not bad else None)
 
         return self._database().write(op, sync=False)
@@ -373,20 +375,24 @@ class SQLiteAckQueue(SQLiteBase):
     def _claim_fast(
         self, conn: sqlite3.Connection, count: int, lease_until: float | None
     ) -> list[tuple[Any, ...]] | None:
-        """Claim without the reap, when no lease can have run out (``None``: take the full path).
+        """Claim without the reap, when no lease it knows of has run out (``None``: take the full path).
 
-        The last full claim recorded the earliest lease expiry and ``PRAGMA data_version``;
-        while neither another connection has committed nor that time has come, no held row can
-        be due, so the claim is one statement. Leases granted here lower the recorded expiry.
+        The last full claim recorded the earliest lease expiry, capped at :data:`_REAP_EVERY`
+        from then; until that time the claim is one statement. Leases granted here lower the
+        recorded time. A lease another connection granted afterwards can therefore be reaped up
+        to ``_REAP_EVERY`` late while ready items remain; when none does, the caller takes the
+        full path at once, so an expired item is never missed by a get that would otherwise
+        find the queue empty.
         """
         if time.time() >= self._reap_after:
             return None
-        if conn.execute("PRAGMA data_version").fetchone()[0] != self._reap_version:
-            return None
-        rows = conn.execute(self._ack_sql.claim_next, (self._owner, lease_until, count)).fetchall()
+        if count == 1:
+            rows = conn.execute(self._ack_sql.claim_one, (self._owner, lease_until)).fetchall()
+        else:
+            rows = conn.execute(self._ack_sql.claim_next, (self._owner, lease_until, count)).fetchall()
+            rows.sort(key=lambda row: row[3], reverse=self._LIFO)  # RETURNING gives no set order
         if rows and lease_until is not None and lease_until < self._reap_after:
             self._reap_after = lease_until
-        rows.sort(key=lambda row: row[3], reverse=self._LIFO)  # RETURNING gives no set order
         return rows
 
     def _decode_claimed(

@@ -50,6 +50,9 @@ class AckStatements:
         claim = f"UPDATE {t} SET status = 2, owner = ?, lease_until = ?, attempts = attempts + 1"
         next_ids = f"SELECT _id FROM {t} WHERE status < 2 ORDER BY {order} LIMIT ?"
         self.claim_next = f"{claim} WHERE _id IN ({next_ids}) RETURNING {_ROW}, {key}"
+        # One row: a scalar subquery, cheaper than building the IN list.
+        next_id = f"SELECT _id FROM {t} WHERE status < 2 ORDER BY {order} LIMIT 1"
+        self.claim_one = f"{claim} WHERE _id = ({next_id}) RETURNING {_ROW}, {key}"
         self.claim_id = f"{claim} WHERE _id = ? AND status < 2 RETURNING {_ROW}, {key}"
         cmp = "<" if lifo else ">"
         after = f"COALESCE((SELECT {key} FROM {t} WHERE _id = ?), ?)"
