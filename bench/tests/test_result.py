@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from typing import Any
 
 import pytest
 
@@ -225,3 +227,43 @@ def test_sqlite_limit_loop_uses_the_page_size_pq_sqlite_creates_files_with(tmp_p
 
     assert limits.SQLITE_PAGE_SIZE == PAGE_SIZE
     assert f"page_size={PAGE_SIZE}" in limits.describe("sqlite", "full")["settings"]
+
+
+def test_read_workload_fills_the_queue_before_its_clock_starts(tmp_path: object) -> None:
+    """``read`` times the gets alone: every put happens before the clock, every get after it."""
+    events: list[tuple[str, float]] = []
+    real_perf_counter = time.perf_counter
+
+    class Recording:
+        def __init__(self) -> None:
+            self.items: list[Any] = []
+
+        def put(self, item: Any) -> None:
+            events.append(("put", real_perf_counter()))
+            self.items.append(item)
+
+        def get(self) -> Any:
+            events.append(("get", real_perf_counter()))
+            return self.items.pop(0)
+
+        def task_done(self) -> None:
+            pass
+
+    starts: list[float] = []
+
+    def opener(path: str, shared: bool) -> Recording:
+        return Recording()
+
+    def counting() -> float:
+        now = real_perf_counter()
+        starts.append(now)
+        return now
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(workloads.time, "perf_counter", counting)
+        workloads.run("queue", "read", opener, 5, "str", str(tmp_path))
+    clock_start = starts[-2]  # the last two readings are the start and the stop of the clock
+    puts = [t for kind, t in events if kind == "put"]
+    gets = [t for kind, t in events if kind == "get"]
+    assert len(puts) == len(gets) == 5
+    assert max(puts) < clock_start < min(gets)
