@@ -26,7 +26,7 @@ from pq_core.durability import check_durability
 from pq_core.exceptions import Empty, Full
 from pq_core.serializers import pickle as pickle_serializer
 from pq_core.stats import Stats
-from pq_core.tasks import TaskCounter
+from pq_core.tasks import TaskCounter, check_task_count
 
 __all__ = [
     "AsyncMemoryAckQueue",
@@ -267,14 +267,14 @@ class MemoryQueue(_Base):
                 break
         return items
 
-    def task_done(self) -> None:
-        """Mark one task done; the oldest item this instance got becomes final."""
+    def task_done(self, n: int = 1) -> None:
+        """Mark ``n`` tasks done; the ``n`` oldest items this instance got become final."""
+        n = check_task_count(n)
         with self._store.cond:
-            self._tasks.done()
+            self._tasks.done(n)
             held = [r for r in self._store.records.values() if r.status == _UNACK and r.holder == self._token]
-            if held:
-                oldest = min(held, key=lambda record: record.id)
-                del self._store.records[oldest.id]
+            for record in sorted(held, key=lambda record: record.id)[:n]:
+                del self._store.records[record.id]
 
     def join(self, timeout: float | None = None) -> None:
         """Wait until every item put was task_done'd."""
@@ -529,8 +529,9 @@ class MemoryAckQueue(MemoryQueue):
         ]
         return [self.ack(id=record_id) for record_id in ids]
 
-    def task_done(self) -> None:
-        """No-op: acks make items final."""
+    def task_done(self, n: int = 1) -> None:
+        """No-op: acks make items final (``n`` is checked, for the plain queue's signature)."""
+        check_task_count(n)
 
     def unack_count(self) -> int:
         """Items in flight."""

@@ -195,9 +195,9 @@ def test_task_done_with_a_bad_count_changes_nothing(tmp_path: Path) -> None:
     q.get_many(2)
     with pytest.raises(ValueError, match="too many times"):
         q.task_done(3)
-    with pytest.raises(ValueError, match="'n' must be at least 1"):
+    with pytest.raises(ValueError, match="n must be at least 1"):
         q.task_done(0)
-    with pytest.raises(TypeError, match="'n' must be an int"):
+    with pytest.raises(TypeError, match="n must be an int"):
         q.task_done(1.5)  # type: ignore[arg-type]
     assert q.unfinished_tasks == 2
     assert q.stats()["in_flight"] == 2

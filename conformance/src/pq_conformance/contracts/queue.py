@@ -15,7 +15,15 @@ from pq_core.exceptions import Empty, Full, SerializationError
 from pq_core.stats import Stats
 
 from ..fixtures import Opener, require
-from ._base import SHORT_TIMEOUT, Contract, assert_is_empty_error, assert_same_items, finish, timed
+from ._base import (
+    SHORT_TIMEOUT,
+    Contract,
+    assert_is_empty_error,
+    assert_same_items,
+    drain,
+    finish,
+    timed,
+)
 
 __all__ = ["QueueContract"]
 
@@ -409,6 +417,35 @@ class QueueContract(Contract):
         elapsed, exc = timed(lambda: q.get_many(2, timeout=SHORT_TIMEOUT))
         assert_is_empty_error(exc)
         assert elapsed >= SHORT_TIMEOUT * 0.8
+
+    def test_task_done_n_finishes_a_batch(self, pq: Opener, capabilities: Capabilities) -> None:
+        """task_done(n) finishes n got items at once; a bad n raises and finishes none.
+
+        If this fails, check task_done's n argument: ValueError for n < 1 or more than are
+        unfinished, TypeError for a non-int, and the count untouched by a call that raised
+        (the last task_done(1) must still find nothing left to finish).
+        """
+        require(capabilities, "batch", "task_done")
+        q = pq.open()
+        items = ["a", "b", "c", "d", "e"]
+        q.put_many(items)
+        got: list[Any] = []
+        while len(got) < 3:
+            got.extend(q.get_many(3 - len(got), block=False))
+        for bad in (0, -1):
+            with pytest.raises(ValueError):
+                q.task_done(bad)
+        for wrong in ("2", 2.0, True):
+            with pytest.raises(TypeError):
+                q.task_done(wrong)
+        with pytest.raises(ValueError):
+            q.task_done(6)  # more than were ever put
+        q.task_done(3)
+        left = [item for item in items if item not in got]  # in put order, as assert_same_items wants
+        assert_same_items(drain(q, capabilities), left, capabilities)
+        q.join()
+        with pytest.raises(ValueError):
+            q.task_done(1)
 
     def test_put_many_empty_and_unencodable(self, pq: Opener, capabilities: Capabilities) -> None:
         """put_many([]) stores nothing; a batch with one unencodable item stores none of it.

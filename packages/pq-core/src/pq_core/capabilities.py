@@ -32,7 +32,7 @@ class Capabilities:
     ack: bool = False  # ack / nack / ack_failed
     lease: bool = False  # get(lease=...) and redelivery after a lease runs out
     max_attempts: bool = False  # items that fail too often move to the failed (dead letter) state
-    batch: bool = False  # put_many / get_many (ack_many on ack queues)
+    batch: bool = False  # put_many / get_many (ack_many on ack queues; task_done(n) with task_done)
     stats: bool = False  # stats() returns a Stats mapping
     multithread: bool = False  # one instance may be shared by threads
     multiprocess: bool = False  # several processes may open the same storage at once

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 import threading
 
-__all__ = ["TaskCounter"]
+__all__ = ["TaskCounter", "check_task_count"]
+
+
+def check_task_count(n: object) -> int:
+    """Validate ``task_done(n)``'s count: an int of at least 1 (``TypeError``/``ValueError``)."""
+    if type(n) is int and n == 1:  # the common call, checked first
+        return 1
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"task_done(n): n must be an int, not {type(n).__name__}")
+    if n < 1:
+        raise ValueError(f"task_done(n): n must be at least 1, not {n}")
+    return n
 
 
 class TaskCounter:

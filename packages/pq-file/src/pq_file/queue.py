@@ -30,7 +30,7 @@ from pq_core.durability import check_durability
 from pq_core.exceptions import CorruptionError, Empty, Full, SerializationError
 from pq_core.serializers import pickle as pickle_serializer
 from pq_core.stats import Stats
-from pq_core.tasks import TaskCounter
+from pq_core.tasks import TaskCounter, check_task_count
 from pq_core.waiting import NOTHING, Wakeup
 
 from . import osio, owners
@@ -692,11 +692,7 @@ class Queue:
 
     def task_done(self, n: int = 1) -> None:
         """Mark ``n`` items finished with one state write; their removals become durable (see the README)."""
-        if type(n) is not int or n != 1:
-            if isinstance(n, bool) or not isinstance(n, int):
-                raise TypeError(f"'n' must be an int, not {type(n).__name__}")
-            if n < 1:
-                raise ValueError(f"'n' must be at least 1, not {n}")
+        check_task_count(n)
         state = self._enter()
         try:
             if n > 1 and n > max(self._tasks.unfinished, sum(len(held) for held in self._held.values())):

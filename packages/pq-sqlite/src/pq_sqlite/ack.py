@@ -30,6 +30,7 @@ from pq_core.deadline import Deadline
 from pq_core.exceptions import Empty
 from pq_core.sql import QueueStatements
 from pq_core.stats import Stats
+from pq_core.tasks import check_task_count
 from pq_core.waiting import DEFAULT_POLL_INTERVAL, NOTHING, _Nothing
 
 from . import owners
@@ -736,8 +737,9 @@ class SQLiteAckQueue(SQLiteBase):
             raise KeyError(f"no item with id {id!r} in {self._table.name}")
         return int(row[0])
 
-    def task_done(self) -> None:
-        """No-op, as in 1.1.0 (ack queues always commit)."""
+    def task_done(self, n: int = 1) -> None:
+        """No-op, as in 1.1.0 (acks make items final); ``n`` is checked, as on the plain queues."""
+        check_task_count(n)
 
     # -- counts -----------------------------------------------------------------------------
 

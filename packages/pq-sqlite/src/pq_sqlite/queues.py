@@ -23,7 +23,7 @@ from pq_core.deadline import Deadline
 from pq_core.exceptions import CorruptionError, Full
 from pq_core.serializers import pickle as pickle_serializer
 from pq_core.stats import Stats
-from pq_core.tasks import TaskCounter
+from pq_core.tasks import TaskCounter, check_task_count
 from pq_core.waiting import NOTHING
 
 from .base import Corrupt, SQLiteBase
@@ -338,14 +338,15 @@ class SQLiteQueue(SQLiteBase):
         with self._held_lock:
             self._held.setdefault(threading.get_ident(), []).extend(ids)
 
-    def task_done(self) -> None:
-        """Mark one got item done; with ``auto_commit=False`` also delete the rows this thread got.
+    def task_done(self, n: int = 1) -> None:
+        """Mark ``n`` got items done (one by default); with ``auto_commit=False`` also delete rows.
 
         As in 1.1.0, one call makes every get since the last call final: the rows this thread
-        holds (or, when called from a thread that got nothing, every row this instance holds).
-        More calls than gets raise ``ValueError`` as in the stdlib queue.
+        holds (or, when called from a thread that got nothing, every row this instance holds),
+        whatever ``n`` is. Finishing more items than were got raises ``ValueError`` as in the
+        stdlib queue, and then nothing is finished.
         """
-        self._tasks.done()
+        self._tasks.done(check_task_count(n))
         if self.auto_commit:
             self._database().wakeup.notify()
             return
