@@ -149,6 +149,34 @@ def test_undecodable_row_with_auto_commit_false(path: str) -> None:
     q.close()
 
 
+@pytest.mark.parametrize("auto_commit", [True, False])
+def test_get_many_sets_aside_undecodable_rows_and_returns_the_rest(
+    path: str, auto_commit: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    q = SQLiteQueue(path, auto_commit=auto_commit)
+    ids = q.put_many(["a", "b", "c", "d"])
+    q._getter.execute("UPDATE queue_default SET data = ? WHERE _id = ?", (b"\x80", ids[1]))
+    assert q.get_many(10, block=False) == ["a", "c", "d"]
+    assert f"item {ids[1]}" in caplog.text
+    q.task_done(3)
+    assert q.stats()["quarantined"] == 1
+    assert q._getter.execute("SELECT COUNT(*) FROM queue_default").fetchone()[0] == 0
+    q.close()
+
+
+def test_get_many_of_only_undecodable_rows_raises_and_the_queue_moves_on(path: str) -> None:
+    q = SQLiteQueue(path)
+    ids = q.put_many(["a", "b"])
+    q._getter.execute("UPDATE queue_default SET data = ? WHERE _id IN (?, ?)", (b"\x80", *ids))
+    q.put("c")
+    with pytest.raises(CorruptionError) as info:
+        q.get_many(2, block=False)
+    assert info.value.item_id == ids[0]
+    assert q.get_many(2, block=False) == ["c"]
+    assert q.stats()["quarantined"] == 2
+    q.close()
+
+
 def test_table_from_1_1_0_is_migrated(path: str) -> None:
     """A table exactly as 1.1.0 created it gains the owner column and drains in order."""
     db = os.path.join(path, "data.db")

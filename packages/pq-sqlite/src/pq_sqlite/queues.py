@@ -284,51 +284,68 @@ class SQLiteQueue(SQLiteBase):
         return self._database().write(op)
 
     def get_many(self, n: int, block: bool = True, timeout: float | None = None) -> list[Any]:
-        """Take up to ``n`` items in one transaction (at least one: waits like ``get``)."""
+        """Take up to ``n`` items in one statement (at least one: waits like ``get``).
+
+        Rows that cannot be decoded are moved to quarantine and logged; the others are
+        returned. If every row taken was undecodable, the first ``CorruptionError`` is raised.
+        """
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"get_many needs n >= 1 (an int), not {n!r}")
         db = self._database()
         sql = self._sql
-        decode = self._decode_row
         order = self._table.kind.order
+        take, params = (sql.take_many, (n,)) if self.auto_commit else (sql.own_many, (self._owner, n))
+        loads = self._serializer.loads
 
         def op(conn: sqlite3.Connection) -> Any:
-            if not HAS_RETURNING:  # pragma: no cover - SQLite older than 3.35
+            if HAS_RETURNING:
+                rows = conn.execute(take, params).fetchall()
+            else:  # pragma: no cover - SQLite older than 3.35
                 rows = conn.execute(sql.select_next_many, (n,)).fetchall()
                 for row in rows:
                     if self.auto_commit:
                         conn.execute(sql.delete_id, (row[0],))
                     else:
                         conn.execute(sql.claim_id, (self._owner, row[0]))
-            elif self.auto_commit:
-                rows = conn.execute(sql.take_many, (n,)).fetchall()
-            else:
-                rows = conn.execute(sql.own_many, (self._owner, n)).fetchall()
-            if not rows:
+            return rows or NOTHING
+
+        def claim() -> Any:
+            rows = db.write(op, self.auto_commit, HAS_RETURNING)
+            if rows is NOTHING:
                 return NOTHING
-            if order == "priority":
+            if order == "priority":  # RETURNING gives rows in no set order
                 rows.sort(key=lambda row: (row[3], row[0]))
             else:
                 rows.sort(key=lambda row: row[0], reverse=order == "lifo")
-            return [(row[0], decode(conn, row)) for row in rows]
+            try:
+                return [row[0] for row in rows], [loads(row[1]) for row in rows]
+            except Exception:
+                return self._decode_each(rows)
 
-        def claim() -> Any:
-            items = db.write(op, self.auto_commit)
-            if items is NOTHING:
-                return NOTHING
-            good = [(row_id, item) for row_id, item in items if not isinstance(item, Corrupt)]
-            bad = [item.error for _, item in items if isinstance(item, Corrupt)]
-            for error in bad:
-                log.error("%s", error)
-            if bad and not good:
-                raise bad[0]
-            return good
-
-        result: list[tuple[int, Any]] = self._wait_for(claim, block, timeout, "get_many")
-        self._got([row_id for row_id, _ in result])
+        ids, items = self._wait_for(claim, block, timeout, "get_many")
+        self._got(ids)
         if self.maxsize:
-            self._database().wakeup.notify()
-        return [item for _, item in result]
+            db.wakeup.notify()
+        return items  # type: ignore[no-any-return]
+
+    def _decode_each(self, rows: list[tuple[Any, ...]]) -> tuple[list[int], list[Any]]:
+        """Decode taken rows one by one, quarantining the undecodable (all bad: raise the first)."""
+        ids: list[int] = []
+        items: list[Any] = []
+        errors: list[CorruptionError] = []
+        for row in rows:
+            try:
+                item = self._serializer.loads(row[1])
+            except Exception as exc:
+                error = self._quarantine_taken(row, exc).error
+                log.error("%s", error)
+                errors.append(error)
+                continue
+            ids.append(row[0])
+            items.append(item)
+        if not items:
+            raise errors[0]
+        return ids, items
 
     def _got(self, ids: list[int]) -> None:
         """Account for items handed out: unfinished tasks, and (auto_commit=False) the rows held."""
