@@ -291,7 +291,8 @@ class SQLiteAckQueue(SQLiteBase):
         """Add ``item``; return its id (``None`` from UniqueAckQ when an equal item is queued)."""
         data = self._encode(item)
         db = self._database()
-        row_id = db.write(lambda conn: self._insert(conn, data, time.time()))
+        # One INSERT, so it may run as its own transaction; UniqueAckQ may need a second statement.
+        row_id = db.write(lambda conn: self._insert(conn, data, time.time()), single=not self._SORT_KEYS)
         if row_id is not None:
             db.wakeup.notify()
         return row_id
