@@ -1,0 +1,106 @@
+"""Combining concurrent calls into one: group commit for any backend.
+
+While one thread (the *leader*) runs a batch, threads that call :meth:`Combiner.submit` queue
+their values; when the batch is done, the first of them leads the next batch, which holds
+every value queued meanwhile. So at full durability N threads that put at once share one write
+and one fsync, and a lone thread pays nothing but a lock.
+
+Each waiting thread sleeps on a lock of its own, released by the leader exactly when its value
+is done or when it is to lead, so finishing a batch wakes no thread needlessly. Everything is
+built on ``threading`` locks, which gevent/eventlet patch.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+__all__ = ["Combiner"]
+
+T = TypeVar("T")
+
+
+class _Ticket(Generic[T]):
+    """One submitted value, whether its batch is done, and what that batch raised."""
+
+    __slots__ = ("done", "error", "value", "wake")
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+        self.done = False
+        self.error: BaseException | None = None
+        self.wake = threading.Lock()
+        self.wake.acquire()  # released by a leader: the batch is done, or this thread leads next
+
+
+class Combiner(Generic[T]):
+    """Runs ``run(values)`` for batches of concurrently submitted values, one batch at a time.
+
+    ``run`` gets the values in submission order and either returns (every submitter of the
+    batch returns) or raises (every submitter of the batch raises that exception). It must be
+    all or nothing for the batch, since all its submitters see the same outcome.
+    """
+
+    def __init__(self, run: Callable[[list[T]], None]) -> None:
+        self._run = run
+        self._lock = threading.Lock()
+        self._pending: list[_Ticket[T]] = []
+        self._running = False  # a leader holds the batch role (or is being handed it)
+        self._successor: _Ticket[T] | None = None  # the ticket handed the lead, until it takes it
+        self.batches = 0  # batches run so far (for tests and stats)
+
+    def submit(self, value: T) -> None:
+        """Have ``value`` run, alone or in a batch with others; raise what its batch raised."""
+        ticket = _Ticket(value)
+        with self._lock:
+            self._pending.append(ticket)
+            lead = not self._running
+            self._running = True
+        if not lead:
+            try:
+                ticket.wake.acquire()  # until our batch is done, or the previous leader hands over
+            except BaseException:  # interrupted (KeyboardInterrupt, a gevent kill): leave cleanly
+                self._abandon(ticket)
+                raise
+        if not ticket.done:
+            self._lead(ticket)
+        if ticket.error is not None:
+            raise ticket.error
+
+    def _abandon(self, ticket: _Ticket[T]) -> None:
+        """A waiter gives up: drop its value if no batch took it, and pass on a lead handed to it."""
+        with self._lock:
+            if ticket in self._pending:
+                self._pending.remove(ticket)
+            if self._successor is not ticket:
+                return  # a batch holds the value (it is written) or nobody handed this ticket the lead
+            successor = self._successor = self._pending[0] if self._pending else None
+            if successor is None:
+                self._running = False
+        if successor is not None:
+            successor.wake.release()
+
+    def _lead(self, mine: _Ticket[T]) -> None:
+        """Run every queued value as one batch, then wake its submitters and the next leader."""
+        with self._lock:
+            self._successor = None
+            batch, self._pending = self._pending, []
+        error: BaseException | None = None
+        try:
+            self._run([ticket.value for ticket in batch])
+        except BaseException as exc:  # every submitter of the batch raises it
+            error = exc
+        self.batches += 1
+        for ticket in batch:
+            ticket.error = error
+            ticket.done = True
+        with self._lock:
+            successor = self._successor = self._pending[0] if self._pending else None
+            if successor is None:
+                self._running = False
+        for ticket in batch:
+            if ticket is not mine:
+                ticket.wake.release()
+        if successor is not None:
+            successor.wake.release()  # it finds its value not done and leads the next batch
