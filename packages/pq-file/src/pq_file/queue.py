@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 from pq_core.capabilities import Capabilities
 from pq_core.codec import decode_stream, encode_stream, ensure_available
+from pq_core.combine import Combiner
 from pq_core.deadline import Deadline
 from pq_core.durability import check_durability
 from pq_core.exceptions import CorruptionError, Empty, Full, SerializationError
@@ -166,6 +167,8 @@ class Queue:
         self._wakeup = Wakeup()
         self._tasks = TaskCounter()
         self._sync = GroupSync() if self._full else None
+        # Full durability: puts from several threads at once share one write and one fsync.
+        self._puts: Combiner[list[bytes]] | None = Combiner(self._put_together) if self._full else None
         self._reader = ChunkReader(self.path)
         self._head_chunk = -1
         self._head_fd = -1
@@ -384,6 +387,9 @@ class Queue:
             raise ValueError(
                 f"cannot put {len(payloads)} items at once into a queue with maxsize {self.maxsize}"
             )
+        if self._puts is not None and self.maxsize == 0:  # nothing can be refused: combine
+            self._puts.submit(payloads)
+            return
         sync = self._sync
         if sync is not None:
             sync.arrive()
@@ -402,6 +408,20 @@ class Queue:
         if result and self._sync is not None:
             assert isinstance(result, int)
             self._sync.wait(result)
+
+    def _put_together(self, batches: list[list[bytes]]) -> None:
+        """Combiner batch: the puts of several threads as one write, one state update, one fsync.
+
+        All or nothing, as the combiner needs: ``_try_put`` leaves the state untouched when
+        writing fails, and then every put of the batch raises.
+        """
+        payloads = batches[0] if len(batches) == 1 else [p for batch in batches for p in batch]
+        round_ = self._try_put(payloads)
+        self._tasks.add(len(payloads))
+        self._wakeup.notify()
+        if round_ and self._sync is not None:
+            assert isinstance(round_, int)
+            self._sync.wait(round_)
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
         """Add ``item``; with a ``maxsize``, wait (or raise ``Full``) while the queue is full."""
