@@ -69,9 +69,9 @@ def test_concurrent_puts_share_one_commit(path: str) -> None:
         for thread in threads:
             thread.start()
         deadline = time.monotonic() + 5
-        while len(db._pending) < 6 and time.monotonic() < deadline:
+        while len(db._writes._pending) < 6 and time.monotonic() < deadline:
             time.sleep(0.005)
-        assert len(db._pending) == 6
+        assert len(db._writes._pending) == 6
     for thread in threads:
         thread.join(5)
     assert db.commits - before == 1

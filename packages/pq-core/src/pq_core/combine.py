@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, Generic, TypeVar
 
 __all__ = ["Combiner"]
 
@@ -40,15 +41,26 @@ class Combiner(Generic[T]):
     ``run`` gets the values in submission order and either returns (every submitter of the
     batch returns) or raises (every submitter of the batch raises that exception). It must be
     all or nothing for the batch, since all its submitters see the same outcome.
+
+    ``resource`` (a lock, say) is entered by the leader *before* it takes the batch and left
+    after ``run``: values that queue while it waits for the resource join the batch.
     """
 
-    def __init__(self, run: Callable[[list[T]], None]) -> None:
+    def __init__(
+        self, run: Callable[[list[T]], None], resource: AbstractContextManager[Any] | None = None
+    ) -> None:
         self._run = run
+        self._resource = resource if resource is not None else nullcontext()
         self._lock = threading.Lock()
         self._pending: list[_Ticket[T]] = []
         self._running = False  # a leader holds the batch role (or is being handed it)
         self._successor: _Ticket[T] | None = None  # the ticket handed the lead, until it takes it
         self.batches = 0  # batches run so far (for tests and stats)
+
+    @property
+    def idle(self) -> bool:
+        """True when no batch is running or queued (a caller may then skip the combiner)."""
+        return not self._running
 
     def submit(self, value: T) -> None:
         """Have ``value`` run, alone or in a batch with others; raise what its batch raised."""
@@ -83,14 +95,15 @@ class Combiner(Generic[T]):
 
     def _lead(self, mine: _Ticket[T]) -> None:
         """Run every queued value as one batch, then wake its submitters and the next leader."""
-        with self._lock:
-            self._successor = None
-            batch, self._pending = self._pending, []
         error: BaseException | None = None
-        try:
-            self._run([ticket.value for ticket in batch])
-        except BaseException as exc:  # every submitter of the batch raises it
-            error = exc
+        with self._resource:
+            with self._lock:
+                self._successor = None
+                batch, self._pending = self._pending, []
+            try:
+                self._run([ticket.value for ticket in batch])
+            except BaseException as exc:  # every submitter of the batch raises it
+                error = exc
         self.batches += 1
         for ticket in batch:
             ticket.error = error

@@ -44,6 +44,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from pq_core.combine import Combiner
 from pq_core.durability import Durability
 from pq_core.waiting import Wakeup
 
@@ -63,12 +64,6 @@ Measured with bench-sized dict items at ``durability="normal"``: 1024-byte pages
 25% and ack about 20% faster than 4096; with 1 KB and 8 KB items the difference was within
 the noise. (SQLite's default was 1024 until 3.12.)
 """
-
-_GATHER_SECONDS = 0.0003
-"""Longest a synced group commit waits for the writers of the previous group to queue again."""
-
-_FOLLOWER_WAIT = 0.05
-"""A queued writer re-checks at least this often (seconds) whether it should lead the next group."""
 
 _wakeups: dict[str, Wakeup] = {}
 _wakeups_lock = threading.Lock()
@@ -94,7 +89,7 @@ def is_busy(exc: BaseException) -> bool:
 class _Request:
     """One write waiting to be committed, and its outcome."""
 
-    __slots__ = ("done", "error", "event", "op", "result", "single", "sync")
+    __slots__ = ("done", "error", "op", "result", "single", "sync")
 
     def __init__(self, op: Callable[[sqlite3.Connection], Any], sync: bool, single: bool) -> None:
         self.op = op
@@ -103,7 +98,6 @@ class _Request:
         self.done = False
         self.result: Any = None
         self.error: BaseException | None = None
-        self.event = threading.Event()  # set when done, or when this writer may lead the next group
 
 
 class Database:
@@ -120,10 +114,8 @@ class Database:
         self.durability = durability
         self.lock = threading.RLock()
         self.commits = 0
-        self._pending: list[_Request] = []
-        self._pending_lock = threading.Lock()
-        self._group = 1  # writes committed together last time (see _gather)
-        self._leader = threading.Lock()  # held by the writer committing the current group
+        self._group = 1  # writes committed together last time
+        self._writes: Combiner[_Request] = Combiner(self._commit_group, self.lock)
         self._closed = False
         self._sync_pragma = "FULL" if durability == "full" else "NORMAL"
         self.conn = sqlite3.connect(self.file, timeout=timeout, check_same_thread=False, isolation_level=None)
@@ -193,71 +185,28 @@ class Database:
         """Run ``op`` in a write transaction (possibly shared with other threads' writes).
 
         ``single=True`` promises that ``op`` runs exactly one write statement and consumes its
-        whole result: alone in a batch it then runs as its own autocommit transaction (no
-        BEGIN/COMMIT round trips); grouped with others it joins their transaction as usual.
+        whole result: alone it then runs as its own autocommit transaction (no BEGIN/COMMIT
+        round trips); grouped with others it joins their transaction as usual. Writes that
+        arrive together go through :class:`pq_core.combine.Combiner`, which commits them as
+        one transaction (one fsync at full durability).
         """
-        if single and self._group <= 1 and not self._pending and self.lock.acquire(False):
+        if single and self._group <= 1 and self._writes.idle and self.lock.acquire(False):
             try:  # no commit running and nobody queued: no group to form, run it right here
-                if not self._pending:
+                if self._writes.idle:
                     return self._direct(op, sync)
             finally:
                 self.lock.release()
         request = _Request(op, sync, single)
-        with self._pending_lock:
-            self._pending.append(request)
-        while True:
-            request.event.clear()
-            if request.done:
-                break
-            if self._leader.acquire(False):
-                self._lead(request)
-                continue
-            # A leader is committing; it wakes us when our write is done or the lead is free.
-            request.event.wait(_FOLLOWER_WAIT)
+        self._writes.submit(request)
         if request.error is not None:
             raise request.error
         return request.result  # type: ignore[no-any-return]
 
-    def _lead(self, request: _Request) -> None:
-        """Holding ``self._leader``: commit every queued write, then wake the writers it finished.
-
-        Only leaders hold ``_leader`` (readers use ``self.lock`` alone), and each leader looks
-        for a queued writer after letting go of it, so a writer that found the lead taken is
-        always woken by the leader that had it.
-        """
-        batch: list[_Request] = []
-        try:
-            if not request.done:
-                if request.sync:
-                    self._gather()
-                with self.lock:  # writes queued while a reader holds the connection join too
-                    with self._pending_lock:
-                        batch, self._pending = self._pending, []
-                    self._group = len(batch)
-                    self._run(batch)
-        finally:
-            self._leader.release()
-            for done in batch:
-                done.event.set()
-            with self._pending_lock:
-                head = self._pending[0] if self._pending else None
-            if head is not None:
-                head.event.set()  # the next group needs a leader
-
-    def _gather(self) -> None:
-        """At full durability, give the writers of the last group a moment to join this commit.
-
-        Without it, a writer whose commit just returned finds the queue empty and commits alone
-        while the others are still waking up, and groups settle at about two writes per fsync.
-        Waiting up to :data:`_GATHER_SECONDS` (far less than an fsync) until as many writes are
-        queued as the last group had lets them share the fsync. One writer never waits.
-        """
-        want = self._group
-        if want <= 1 or self.durability != "full":
-            return
-        give_up = time.monotonic() + _GATHER_SECONDS
-        while len(self._pending) < want and time.monotonic() < give_up:
-            time.sleep(0)  # let the other writers run and queue their requests
+    def _commit_group(self, batch: list[_Request]) -> None:
+        """The combiner's batch (run holding ``self.lock``): commit every queued write, each
+        request taking its own outcome. Writes queued while a reader held the lock join too."""
+        self._group = len(batch)
+        self._run(batch)
 
     def _run(self, batch: list[_Request]) -> None:
         try:
