@@ -169,6 +169,7 @@ class Queue:
         self._sync = GroupSync() if self._full else None
         # Full durability: puts from several threads at once share one write and one fsync.
         self._puts: Combiner[list[bytes]] | None = Combiner(self._put_together) if self._full else None
+        self._head_lock = threading.Lock()  # the head file's fd may not close while a put syncs it
         self._reader = ChunkReader(self.path)
         self._head_chunk = -1
         self._head_fd = -1
@@ -338,7 +339,11 @@ class Queue:
         return self._head_fd
 
     def _append(self, state: State, payloads: list[bytes]) -> int:
-        """Write framed records at the head (rolling chunks as needed); return the round to sync, or 0."""
+        """Write framed records at the head (rolling chunks as needed).
+
+        Returns the chunk whose file still needs an fsync at full durability, or -1 (normal
+        durability, or the records ended exactly at a chunk end, which was synced here).
+        """
         cs = state.chunksize
         now = time.time()
         index = 0
@@ -360,22 +365,31 @@ class Queue:
                 if self._full:
                     osio.fsync(fd)  # a finished chunk is synced before the state can point past it
                 state.head_off = 0
-        if self._sync is not None and state.head_off > 0:
-            return self._sync.register(f"q{state.head_seq // cs}", self._head_file(state.head_seq // cs))
-        return 0
+        return state.head_seq // cs if self._full and state.head_off > 0 else -1
 
     def _encode(self, item: Any) -> bytes:
         return encode_stream(self.serializer, item)
 
-    def _try_put(self, payloads: list[bytes]) -> int | object:
-        """One attempt: write ``payloads`` unless that would pass ``maxsize``; the sync round, or NOTHING."""
+    def _try_put(self, payloads: list[bytes], share_sync: bool = True) -> int | object:
+        """One attempt: write ``payloads`` unless that would pass ``maxsize`` (then ``NOTHING``).
+
+        At full durability the head file still needs an fsync. With ``share_sync`` it is
+        registered with the group sync (while the lock is held, so the file cannot close first)
+        and the round to wait for is returned (0: nothing to wait for); otherwise the chunk to
+        sync is returned (-1: none) and the caller, holding ``_head_lock``, syncs it itself.
+        """
         state = self._enter()
         try:
             if self.maxsize > 0 and state.ready() + len(payloads) > self.maxsize:
                 self._leave()
                 return NOTHING
-            round_ = self._append(state, payloads)
+            chunk = self._append(state, payloads)
             self._state.write(state)
+            round_ = chunk
+            if share_sync:
+                round_ = (
+                    0 if chunk < 0 or self._sync is None else self._sync.register(f"q{chunk}", self._head_fd)
+                )
         except BaseException:
             self._leave(failed=True)
             raise
@@ -416,12 +430,12 @@ class Queue:
         writing fails, and then every put of the batch raises.
         """
         payloads = batches[0] if len(batches) == 1 else [p for batch in batches for p in batch]
-        round_ = self._try_put(payloads)
-        self._tasks.add(len(payloads))
-        self._wakeup.notify()
-        if round_ and self._sync is not None:
-            assert isinstance(round_, int)
-            self._sync.wait(round_)
+        with self._head_lock:  # puts are one batch at a time anyway; this keeps close() out
+            chunk = self._try_put(payloads, share_sync=False)
+            self._tasks.add(len(payloads))
+            self._wakeup.notify()
+            if isinstance(chunk, int) and chunk >= 0:
+                osio.fsync(self._head_fd)  # the only put in flight: no sync to share
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
         """Add ``item``; with a ``maxsize``, wait (or raise ``Full``) while the queue is full."""
@@ -835,18 +849,19 @@ class Queue:
                 self._reopen_after_fork()
             else:
                 return
-        state = self._enter()
-        try:
-            self._release_mine(state)
-            self._drop_empty_head(state)
-            self._state.write(state, sync=self._full)
-            self._write_info(state)
-        except BaseException:
-            self._leave(failed=True)
+        with self._head_lock:  # a put syncing the head file finishes before the file closes
+            state = self._enter()
+            try:
+                self._release_mine(state)
+                self._drop_empty_head(state)
+                self._state.write(state, sync=self._full)
+                self._write_info(state)
+            except BaseException:
+                self._leave(failed=True)
+                self._shutdown()
+                raise
+            self._leave()
             self._shutdown()
-            raise
-        self._leave()
-        self._shutdown()
 
     def _shutdown(self) -> None:
         self._ready = False
