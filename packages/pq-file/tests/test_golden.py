@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pq_conformance.processes import open_without_package
 from pq_core.serializers import cbor2, json, msgpack, pickle
 from pq_file import Queue
 
@@ -119,20 +119,7 @@ def test_missing_serializer_package_is_reported_not_treated_as_damage(name: str,
     shutil.copytree(GOLDEN / name, path)
     before = {p.name: p.read_bytes() for p in path.iterdir() if p.is_file()}
     module = name.partition("_")[2]
-    code = (
-        "import sys\n"
-        f"sys.modules[{module!r}] = None  # as if the package were not installed\n"
-        "from pq_core.exceptions import MissingDependencyError\n"
-        f"from pq_core.serializers import {module} as serializer\n"
-        "from pq_file import Queue\n"
-        "try:\n"
-        f"    Queue({str(path)!r}, serializer=serializer)\n"
-        "except MissingDependencyError as exc:\n"
-        "    print('missing', exc.extra)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"missing {module}"
+    assert open_without_package(functools.partial(Queue, str(path)), module) == ("missing", module)
     after = {p.name: p.read_bytes() for p in path.iterdir() if p.is_file() and p.name in before}
     assert after == before
     expected = MANIFEST[name]["items"]

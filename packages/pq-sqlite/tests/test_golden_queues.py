@@ -6,16 +6,16 @@ committed golden data must stay exactly as 1.1.0 wrote it.
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pq_conformance.processes import open_without_package
 from pq_core.serializers import cbor2, json as json_serializer, msgpack, pickle
 from pq_sqlite import FILOSQLiteQueue, PDict, PriorityQueue, SQLiteQueue, UniqueQ
 from pq_sqlite.schema import FILE_VERSION
@@ -158,20 +158,8 @@ def test_missing_serializer_package_fails_at_open(serializer: str, tmp_path: Pat
     shutil.copy(source, folder / "data.db")
     count_sql = "SELECT COUNT(*) FROM queue_default"
     before = sqlite3.connect(folder / "data.db").execute(count_sql).fetchone()[0]
-    code = (
-        "import sys\n"
-        f"sys.modules[{serializer!r}] = None  # as if the package were not installed\n"
-        "from pq_core.exceptions import MissingDependencyError\n"
-        f"from pq_core.serializers import {serializer} as serializer\n"
-        "from pq_sqlite import SQLiteQueue\n"
-        "try:\n"
-        f"    SQLiteQueue({str(folder)!r}, serializer=serializer).get_nowait()\n"
-        "except MissingDependencyError as exc:\n"
-        "    print('missing', exc.extra)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"missing {serializer}"
+    opened = open_without_package(functools.partial(SQLiteQueue, str(folder)), serializer)
+    assert opened == ("missing", serializer)
     con = sqlite3.connect(folder / "data.db")
     assert con.execute(count_sql).fetchone()[0] == before
     quarantine = con.execute("SELECT name FROM sqlite_master WHERE name = 'pq_quarantine'").fetchall()

@@ -9,6 +9,7 @@ function, or deleted with ``test_x = None``, makes the guard fail.
 from __future__ import annotations
 
 import functools
+import pickle
 import queue as stdlib_queue
 import time
 import types
@@ -20,7 +21,7 @@ import pytest
 from pq_core.capabilities import Capabilities
 from pq_core.exceptions import Empty
 
-from ..fixtures import QueueFixtures
+from ..fixtures import Opener, QueueFixtures
 
 __all__ = [
     "SHORT_TIMEOUT",
@@ -201,3 +202,15 @@ def iter_chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     """Split ``items`` into lists of at most ``size``."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def picklable_factory(pq: Opener) -> Callable[..., Any]:
+    """The backend's factory, checked to survive pickling (child processes need it)."""
+    try:
+        pickle.dumps(pq.factory)
+    except Exception as exc:
+        pytest.fail(
+            f"the open_queue factory cannot be pickled ({exc!r}); backends declaring 'multiprocess' "
+            "must return a picklable factory such as functools.partial(MyQueue, path)"
+        )
+    return pq.factory

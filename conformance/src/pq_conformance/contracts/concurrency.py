@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
-import pickle
 import queue as stdlib_queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,7 +16,7 @@ from pq_core.exceptions import Empty
 
 from ..fixtures import Opener, require
 from . import _workers
-from ._base import Contract
+from ._base import Contract, picklable_factory
 
 __all__ = ["ConcurrencyContract"]
 
@@ -45,18 +43,6 @@ def _check_delivery(delivered: list[Any], total: int, capabilities: Capabilities
     if not capabilities.ack:
         twice = sorted(item for item, count in counts.items() if count > 1)
         assert not twice, f"{len(twice)} items delivered more than once, e.g. {twice[:10]}"
-
-
-def _picklable_factory(pq: Opener) -> Callable[..., Any]:
-    """The backend's factory, checked to survive pickling (child processes need it)."""
-    try:
-        pickle.dumps(pq.factory)
-    except Exception as exc:
-        pytest.fail(
-            f"the open_queue factory cannot be pickled ({exc!r}); backends declaring 'multiprocess' "
-            "must return a picklable factory such as functools.partial(MyQueue, path)"
-        )
-    return pq.factory
 
 
 def _collect(report: Any, processes: list[Any], expected_reports: int) -> list[tuple[str, Any]]:
@@ -157,7 +143,7 @@ class ConcurrencyContract(Contract):
         sizes and wake-ups read the storage rather than per-instance state.
         """
         require(capabilities, "multiprocess", "blocking")
-        factory = _picklable_factory(pq)
+        factory = picklable_factory(pq)
         ctx: Any = multiprocessing.get_context(self.multiprocessing_context)
         total = self.concurrency_process_items
         report = ctx.Queue()
@@ -210,7 +196,7 @@ class ConcurrencyContract(Contract):
         If this fails, check that puts are committed and sizes read from storage.
         """
         require(capabilities, "multiprocess")
-        factory = _picklable_factory(pq)
+        factory = picklable_factory(pq)
         q = pq.open()
         for item in range(5):
             q.put(item)
@@ -229,7 +215,7 @@ class ConcurrencyContract(Contract):
         (pq_core.waiting.Wakeup polls every 20 ms).
         """
         require(capabilities, "multiprocess", "blocking")
-        factory = _picklable_factory(pq)
+        factory = picklable_factory(pq)
         ctx: Any = multiprocessing.get_context(self.multiprocessing_context)
         report = ctx.Queue()
         ready = ctx.Event()

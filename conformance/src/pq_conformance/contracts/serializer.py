@@ -14,8 +14,9 @@ import pytest
 from pq_core.capabilities import Capabilities
 from pq_core.serializers import json as json_serializer, pickle as pickle_serializer
 
-from ..fixtures import Opener
-from ._base import Contract, drain
+from ..fixtures import Opener, require
+from ..processes import open_without_package
+from ._base import Contract, assert_same_items, drain, picklable_factory
 
 __all__ = ["SerializerContract"]
 
@@ -140,3 +141,28 @@ class SerializerContract(Contract):
             assert got == values
         else:
             assert sorted(map(repr, got)) == sorted(map(repr, values))
+
+    @pytest.mark.processes
+    @pytest.mark.parametrize("name", ["msgpack", "cbor2"])
+    def test_missing_serializer_package_fails_at_open_and_changes_nothing(
+        self, name: str, pq: Opener, capabilities: Capabilities
+    ) -> None:
+        """Opening stored data without the serializer's package raises MissingDependencyError.
+
+        A missing package is not damaged data: nothing may be truncated, quarantined or handed
+        out, and once the package is back every item drains. (Checked in a spawned process in
+        which importing the package fails.)
+
+        If this fails, call pq_core.codec.ensure_available(serializer) when the queue opens,
+        before reading or repairing anything.
+        """
+        require(capabilities, "persistent", "multiprocess")
+        serializer = _serializer(name)
+        values = [{"k": 1}, "two", 3]
+        q = pq.open(serializer=serializer)
+        for value in values:
+            q.put(value)
+        pq.close(q)
+        assert open_without_package(picklable_factory(pq), name) == ("missing", name)
+        q = pq.open(serializer=serializer)
+        assert_same_items(drain(q, capabilities), values, capabilities)
