@@ -30,7 +30,21 @@ def test_dialects_differ_only_in_spelling() -> None:
     assert "?" in sqlite.insert
     assert "%s" in mysql.insert
     assert mysql.select_next_many.endswith("FOR UPDATE SKIP LOCKED")
-    assert "WHERE owner IS NOT NULL" not in " ".join(mysql.create_indexes())  # no partial indexes
+    assert "WHERE owner IS NOT NULL" in str(sqlite.owner_index())
+    assert "WHERE owner IS NOT NULL" not in str(mysql.owner_index())  # no partial indexes
+    assert "owner" not in " ".join(sqlite.create_indexes())  # made only for consumers that hold rows
+
+
+def test_only_plain_queue_tables_have_an_owner_index() -> None:
+    kinds = {
+        kind: QueueStatements(SQLITE, KINDS[kind], table_name(kind, "t")).owner_index() for kind in KINDS
+    }
+    assert {kind for kind, index in kinds.items() if index} == {
+        "queue",
+        "filo_queue",
+        "unique_queue",
+        "priority_queue",
+    }
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -38,8 +52,9 @@ def test_ddl_runs_on_sqlite(kind: str) -> None:
     sql = QueueStatements(SQLITE, KINDS[kind], table_name(kind, "t"))
     conn = sqlite3.connect(":memory:")
     conn.execute(sql.create_table())
-    for statement in sql.create_indexes():
-        conn.execute(statement)
+    for statement in [*sql.create_indexes(), sql.owner_index()]:
+        if statement:
+            conn.execute(statement)
     columns = [row[1] for row in conn.execute(f"PRAGMA table_info({sql.t})")]
     expected = ["key", "data"] if kind == "dict" else ["_id"] + [c.name for c in KINDS[kind].all_columns()]
     assert columns == expected

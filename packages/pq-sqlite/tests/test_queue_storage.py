@@ -226,6 +226,44 @@ def test_rows_held_by_a_dead_process_come_back(path: str) -> None:
     q.close()
 
 
+def _indexes(q: SQLiteQueue) -> set[str]:
+    return {row[1] for row in q._getter.execute("PRAGMA index_list(queue_default)")}
+
+
+def test_owner_index_exists_only_once_a_consumer_holds_rows(path: str) -> None:
+    """Puts into a table only auto_commit=True consumers use pay for no owner index."""
+    plain = SQLiteQueue(path)
+    plain.put("a")
+    seen: list[str] = []
+    plain._getter.set_trace_callback(seen.append)
+    assert plain.stats()["in_flight"] == 0
+    assert not [s for s in seen if "owner IS NOT NULL" in s]  # nothing held: no scan for owners
+    assert "queue_default_owner" not in _indexes(plain)
+    holder = SQLiteQueue(path, auto_commit=False)
+    assert "queue_default_owner" in _indexes(plain)
+    assert holder.get() == "a"
+    assert plain.stats()["in_flight"] == 1
+    holder.task_done()
+    holder.close()
+    plain.close()
+
+
+def test_rows_held_by_a_process_that_made_the_owner_index_after_we_opened_come_back(path: str) -> None:
+    """An instance opened before any holder existed still reclaims what a dead holder kept."""
+    script = (
+        "import sys, os, pq_sqlite; q = pq_sqlite.SQLiteQueue(sys.argv[1], auto_commit=False); "
+        "print(q.get(timeout=5), flush=True); os._exit(0)"  # exits without close or task_done
+    )
+    q = SQLiteQueue(path)
+    assert "queue_default_owner" not in _indexes(q)
+    q.put("held")
+    out = subprocess.run([sys.executable, "-c", script, path], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "held"
+    assert q.qsize() == 0
+    assert q.get(timeout=5) == "held"  # the wait's periodic reclaim finds the new index and the row
+    q.close()
+
+
 def test_owner_tokens_liveness() -> None:
     token = owners.new_token()
     assert owners.is_alive(token)

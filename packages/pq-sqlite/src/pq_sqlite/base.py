@@ -204,6 +204,8 @@ class SQLiteBase:
         if not force and now - self._last_reclaim < _RECLAIM_EVERY:
             return 0
         self._last_reclaim = now
+        if not self._may_hold_rows():
+            return 0
         db = self._database()
         tokens = db.read(lambda conn: [row[0] for row in conn.execute(self._sql.owners)])
         dead = [token for token in tokens if token != self._owner and not owners.is_alive(token)]
@@ -217,6 +219,10 @@ class SQLiteBase:
         if released:
             db.wakeup.notify()
         return released
+
+    def _may_hold_rows(self) -> bool:
+        """Hook: False when no row of the table can have an owner (the reclaim is then skipped)."""
+        return True
 
     def _release(self) -> None:
         """Hook run by ``close()`` before the connection closes (plain queues give rows back)."""

@@ -22,6 +22,7 @@ from pq_core.capabilities import Capabilities
 from pq_core.deadline import Deadline
 from pq_core.exceptions import CorruptionError, Full
 from pq_core.serializers import pickle as pickle_serializer
+from pq_core.sql import QueueStatements
 from pq_core.stats import Stats
 from pq_core.tasks import TaskCounter, check_task_count
 from pq_core.waiting import NOTHING
@@ -99,6 +100,25 @@ class SQLiteQueue(SQLiteBase):
         self._held_lock = threading.Lock()
         self._next_claimer: Callable[[], Any] | None = None  # built on first get: the common case
         self._reclaim_dead_owners(force=True)
+
+    def _extra_indexes(self, sql: QueueStatements) -> list[str]:
+        """The owner index, made by the first instance that holds rows (``auto_commit=False``).
+
+        Every put into a table with it pays for the index (about 14 % of a put at ``normal``),
+        so tables only ever used with ``auto_commit=True`` do without; see :meth:`_may_hold_rows`.
+        """
+        index = sql.owner_index()
+        return [index] if index and not self.auto_commit else []
+
+    def _may_hold_rows(self) -> bool:
+        """False when no instance holding rows ever opened this table: no owner index exists.
+
+        Looked up each time (one read of ``sqlite_master``), because an ``auto_commit=False``
+        instance may open the table, and die holding rows, while this one is open.
+        """
+        name = self._sql.owner_index_name
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?"
+        return self._database().read(lambda conn: conn.execute(sql, (name,)).fetchone() is not None)
 
     # -- put ------------------------------------------------------------------------------
 
@@ -474,9 +494,11 @@ class SQLiteQueue(SQLiteBase):
         """Depth, in-flight rows, oldest ready item's age, bytes on disk, quarantined rows, durability."""
         sql = self._sql
 
+        counted = self._may_hold_rows()  # else nothing is held, and counting would scan the table
+
         def q(conn: sqlite3.Connection) -> tuple[int, int, float | None]:
             depth = conn.execute(sql.count_ready).fetchone()[0]
-            owned = conn.execute(sql.count_owned).fetchone()[0]
+            owned = conn.execute(sql.count_owned).fetchone()[0] if counted else 0
             oldest = conn.execute(sql.oldest_ready).fetchone()[0]
             return int(depth), int(owned), oldest
 

@@ -92,17 +92,31 @@ class QueueStatements:
         """``ALTER TABLE ... ADD COLUMN`` for a migration."""
         return f"ALTER TABLE {self.t} ADD COLUMN {self.column_sql(column)}"
 
+    @property
+    def owner_index_name(self) -> str:
+        """Name of the index on ``owner`` of a plain queue table (see :meth:`owner_index`)."""
+        return f"{self.table}_owner"
+
+    def owner_index(self) -> str | None:
+        """The index that finds rows held by an owner, for plain queues; ``None`` for other kinds.
+
+        Not part of :meth:`create_indexes`: only consumers that hold rows between get and
+        task_done (``auto_commit=False``) set ``owner``, and every put into a table with this
+        index pays for it, so a backend creates it when such a consumer first opens the table.
+        """
+        owned = "owner" in {column.name for column in self.kind.all_columns()}
+        if self.kind.order == "key" or not owned or self.kind.ack:  # ack tables use their status
+            return None
+        where = " WHERE owner IS NOT NULL" if self.dialect.partial_index else ""
+        name = self.dialect.ident(self.owner_index_name)
+        return f"CREATE INDEX IF NOT EXISTS {name} ON {self.t} (owner){where}"
+
     def create_indexes(self) -> list[str]:
-        """Indexes the claim and release statements rely on to stay fast at any depth."""
+        """Indexes the claim statements rely on to stay fast at any depth (see also owner_index)."""
         if self.kind.order == "key":
             return []
         d = self.dialect
         statements = []
-        owned = "owner" in {column.name for column in self.kind.all_columns()}
-        if owned and not self.kind.ack:  # ack tables find held rows through their status instead
-            where = " WHERE owner IS NOT NULL" if d.partial_index else ""
-            name = d.ident(f"{self.table}_owner")
-            statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON {self.t} (owner){where}")
         if self.kind.order == "priority":
             name = d.ident(f"{self.table}_priority")
             statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON {self.t} (priority, _id)")
