@@ -157,3 +157,37 @@ def test_a_base_exception_in_run_reaches_the_submitter(error: type[BaseException
     with pytest.raises(error):
         combiner.submit(1)
     assert not combiner._running
+
+
+class _InterruptedOnce:
+    """A resource whose first entry raises, as a lock wait interrupted by Ctrl-C would."""
+
+    def __init__(self) -> None:
+        self.entries = 0
+
+    def __enter__(self) -> None:
+        self.entries += 1
+        if self.entries == 1:
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc_info: object) -> None:
+        pass
+
+
+def test_a_leader_interrupted_before_taking_its_batch_leaves_the_combiner_usable() -> None:
+    seen: list[list[str]] = []
+    combiner = Combiner(seen.append, _InterruptedOnce())
+    with pytest.raises(KeyboardInterrupt):
+        combiner.submit("lost")
+    assert combiner.idle
+    combiner.submit("next")
+    assert seen == [["next"]]
+
+
+def test_a_leader_interrupted_before_taking_its_batch_hands_the_lead_to_a_waiter() -> None:
+    combiner, (leader, waiter) = _queued("leader", "waiter", successor=0)
+    combiner._successor = None  # "leader" leads (it did not wait to be handed the lead)
+    combiner._abandon(leader, leading=True)
+    assert combiner._pending == [waiter]
+    assert combiner._successor is waiter
+    assert waiter.wake.acquire(blocking=False)

@@ -80,12 +80,16 @@ class Combiner(Generic[T]):
         if ticket.error is not None:
             raise ticket.error
 
-    def _abandon(self, ticket: _Ticket[T]) -> None:
-        """A waiter gives up: drop its value if no batch took it, and pass on a lead handed to it."""
+    def _abandon(self, ticket: _Ticket[T], leading: bool = False) -> None:
+        """A waiter (or a leader that has taken no batch yet) gives up.
+
+        Its value is dropped if no batch took it, and a lead it holds or was handed passes to
+        the next queued ticket, so the others are never left without a leader.
+        """
         with self._lock:
             if ticket in self._pending:
                 self._pending.remove(ticket)
-            if self._successor is not ticket:
+            if not leading and self._successor is not ticket:
                 return  # a batch holds the value (it is written) or nobody handed this ticket the lead
             successor = self._successor = self._pending[0] if self._pending else None
             if successor is None:
@@ -96,7 +100,12 @@ class Combiner(Generic[T]):
     def _lead(self, mine: _Ticket[T]) -> None:
         """Run every queued value as one batch, then wake its submitters and the next leader."""
         error: BaseException | None = None
-        with self._resource:
+        try:
+            self._resource.__enter__()
+        except BaseException:  # interrupted while waiting for the resource: no batch taken yet
+            self._abandon(mine, leading=True)
+            raise
+        try:
             with self._lock:
                 self._successor = None
                 batch, self._pending = self._pending, []
@@ -104,6 +113,8 @@ class Combiner(Generic[T]):
                 self._run([ticket.value for ticket in batch])
             except BaseException as exc:  # every submitter of the batch raises it
                 error = exc
+        finally:
+            self._resource.__exit__(None, None, None)
         self.batches += 1
         for ticket in batch:
             ticket.error = error
