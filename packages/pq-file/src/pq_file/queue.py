@@ -426,8 +426,10 @@ class Queue:
     def _put_together(self, batches: list[list[bytes]]) -> None:
         """Combiner batch: the puts of several threads as one write, one state update, one fsync.
 
-        All or nothing, as the combiner needs: ``_try_put`` leaves the state untouched when
-        writing fails, and then every put of the batch raises.
+        Every put of the batch shares the outcome, as the combiner needs: when writing fails,
+        ``_try_put`` leaves the state untouched and every put raises. When the fsync after it
+        fails, every put raises too though the records were written: as after any failed fsync,
+        whether they reach the disk is unknown (the bounded path behaves the same).
         """
         payloads = batches[0] if len(batches) == 1 else [p for batch in batches for p in batch]
         with self._head_lock:  # puts are one batch at a time anyway; this keeps close() out
