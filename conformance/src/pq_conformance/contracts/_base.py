@@ -22,6 +22,7 @@ from pq_core.capabilities import Capabilities
 from pq_core.exceptions import Empty
 
 from ..fixtures import Opener, QueueFixtures
+from . import _workers
 
 __all__ = [
     "SHORT_TIMEOUT",
@@ -171,12 +172,18 @@ def drain(queue: Any, capabilities: Capabilities, *, limit: int = 100_000) -> li
     raise AssertionError(f"queue still not empty after {limit} gets: is get removing items?")
 
 
+def finish_mode(capabilities: Capabilities) -> str:
+    """How a consumer makes a got item final: "ack", "task_done" or "" (get is final)."""
+    if capabilities.ack:
+        return "ack"
+    if capabilities.task_done:
+        return "task_done"
+    return ""
+
+
 def finish(queue: Any, item: Any, capabilities: Capabilities) -> None:
     """Make one got item final: ack it on ack queues, task_done where that is what commits it."""
-    if capabilities.ack:
-        queue.ack(item)
-    elif capabilities.task_done:
-        queue.task_done()
+    _workers.finish_item(queue, item, finish_mode(capabilities))
 
 
 def timed(call: Callable[[], Any]) -> tuple[float, BaseException | None]:

@@ -16,21 +16,12 @@ from pq_core.exceptions import Empty
 
 from ..fixtures import Opener, require
 from . import _workers
-from ._base import Contract, picklable_factory
+from ._base import Contract, finish_mode, picklable_factory
 
 __all__ = ["ConcurrencyContract"]
 
 PROCESS_DEADLINE = 90.0
 """Seconds after which a stuck child process is killed and the test fails."""
-
-
-def _finish_mode(capabilities: Capabilities) -> str:
-    """How a consumer makes a got item final: "ack", "task_done" or "" (get is final)."""
-    if capabilities.ack:
-        return "ack"
-    if capabilities.task_done:
-        return "task_done"
-    return ""
 
 
 def _check_delivery(delivered: list[Any], total: int, capabilities: Capabilities) -> None:
@@ -88,7 +79,7 @@ class ConcurrencyContract(Contract):
         require(capabilities, "multithread", "blocking")
         q = pq.open()
         total = self.concurrency_thread_items
-        finish = _finish_mode(capabilities)
+        finish = finish_mode(capabilities)
         received: list[list[Any]] = [[] for _ in range(4)]
         errors: list[str] = []
         counter_lock = threading.Lock()
@@ -156,7 +147,7 @@ class ConcurrencyContract(Contract):
         processes += [
             ctx.Process(
                 target=_workers.consume,
-                args=(factory, total, counter, report, PROCESS_DEADLINE - 10, _finish_mode(capabilities)),
+                args=(factory, total, counter, report, PROCESS_DEADLINE - 10, finish_mode(capabilities)),
             )
             for _ in range(2)
         ]

@@ -19,7 +19,7 @@ import pytest
 from pq_core.capabilities import Capabilities
 
 from ..fixtures import Opener, require
-from ._base import Contract
+from ._base import Contract, finish_mode, picklable_factory
 
 __all__ = ["GreenContract"]
 
@@ -91,11 +91,7 @@ class GreenContract(Contract):
         require(capabilities, "green", "blocking")
         if importlib.util.find_spec("gevent") is None:
             pytest.skip("gevent is not installed: pip install 'pq-conformance[green]'")
-        finish = "ack" if capabilities.ack else "task_done" if capabilities.task_done else ""
-        try:
-            payload = pickle.dumps((pq.factory, self.green_items, finish))
-        except Exception as exc:
-            pytest.fail(f"the open_queue factory must be picklable for the green test: {exc!r}")
+        payload = pickle.dumps((picklable_factory(pq), self.green_items, finish_mode(capabilities)))
         job = tmp_path / "green-job.pickle"
         job.write_bytes(payload)
         env = dict(os.environ)
