@@ -84,45 +84,44 @@ class _NoItem:
 NO_ITEM: Any = _NoItem()
 
 
-def _check_lease(lease: Any) -> float | None:
-    """``None`` (held until ack) or a positive finite number of seconds."""
-    if lease is None:
-        return None
-    if isinstance(lease, bool) or not isinstance(lease, (int, float)):
-        raise TypeError(f"lease must be a number of seconds or None, not {type(lease).__name__}")
-    if not (lease > 0 and math.isfinite(lease)):
-        raise ValueError(f"lease must be a positive number of seconds (or None = until ack), not {lease!r}")
-    return float(lease)
-
-
-def _check_max_attempts(value: Any) -> int | None:
+def _optional_count(name: str, value: Any, minimum: int, unset: str) -> int | None:
+    """``None`` or an int of at least ``minimum``; ``unset`` says what ``None`` means."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"max_attempts must be an int or None, not {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"max_attempts must be at least 1 (or None = no limit), not {value}")
+        raise TypeError(f"{name} must be an int or None, not {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum} (or None = {unset}), not {value}")
     return value
 
 
-def _check_keep_acked(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"keep_acked must be an int or None, not {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"keep_acked must be 0 or more rows (or None = keep all), not {value}")
-    return value
-
-
-def _check_keep_seconds(value: Any) -> float | None:
+def _optional_seconds(name: str, value: Any, *, zero_allowed: bool, unset: str) -> float | None:
+    """``None`` or a finite number of seconds, positive (or also 0 when ``zero_allowed``)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"keep_acked_seconds must be seconds (a number) or None, not {type(value).__name__}")
-    if not (value >= 0 and math.isfinite(value)):
-        raise ValueError(f"keep_acked_seconds must be a finite number >= 0 (or None = keep all), not {value}")
+        raise TypeError(f"{name} must be a number of seconds or None, not {type(value).__name__}")
+    if not ((value >= 0 if zero_allowed else value > 0) and math.isfinite(value)):
+        bound = "a finite number >= 0" if zero_allowed else "a positive number"
+        raise ValueError(f"{name} must be {bound} of seconds (or None = {unset}), not {value!r}")
     return float(value)
+
+
+def _check_lease(lease: Any) -> float | None:
+    """``None`` (held until ack) or a positive finite number of seconds."""
+    return _optional_seconds("lease", lease, zero_allowed=False, unset="until ack")
+
+
+def _check_max_attempts(value: Any) -> int | None:
+    return _optional_count("max_attempts", value, 1, "no limit")
+
+
+def _check_keep_acked(value: Any) -> int | None:
+    return _optional_count("keep_acked", value, 0, "keep all")
+
+
+def _check_keep_seconds(value: Any) -> float | None:
+    return _optional_seconds("keep_acked_seconds", value, zero_allowed=True, unset="keep all")
 
 
 def _id_of(value: Any) -> int | None:
@@ -400,27 +399,9 @@ class SQLiteAckQueue(SQLiteBase):
     def _decode_claimed(
         self, rows: list[tuple[Any, ...]]
     ) -> tuple[list[tuple[int, Any, float]], list[Corrupt], None]:
-        """Decode rows already claimed; quarantine the undecodable ones in one transaction."""
-        good: list[tuple[int, Any, float]] = []
-        failed: list[tuple[tuple[Any, ...], Exception]] = []
-        loads = self._serializer.loads
-        for row in rows:
-            try:
-                good.append((row[0], loads(row[1]), row[2]))
-            except Exception as exc:
-                failed.append((row, exc))
-        bad: list[Corrupt] = []
-        if failed:  # still held by this instance: a crash before this write only redelivers them
-
-            def op(conn: sqlite3.Connection) -> list[Corrupt]:
-                out = []
-                for row, exc in failed:
-                    conn.execute(self._sql.delete_id, (row[0],))
-                    out.append(self._quarantine(conn, row, exc))
-                return out
-
-            bad = self._database().write(op)
-        return good, bad, None
+        """Decode rows already claimed; the undecodable ones go to quarantine (still held: removed)."""
+        good, items, bad = self._decode_taken(rows, held=True)
+        return [(row[0], item, row[2]) for row, item in zip(good, items)], bad, None
 
     def _get_rows(
         self,

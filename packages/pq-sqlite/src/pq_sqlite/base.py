@@ -11,6 +11,7 @@ Subclasses set ``_KIND`` (a key of :data:`pq_core.sql.KINDS`) and, for unique ta
 * ``_encode(item)`` (``SerializationError``, nothing written) and ``_decode_row(conn, row)``
   which moves an undecodable row to ``pq_quarantine`` inside the caller's transaction and
   returns a :class:`Corrupt` marker, so one bad row never wedges the queue;
+  ``_decode_taken(rows, held)`` does the same for rows a single statement already claimed;
 * ``_reclaim_dead_owners()`` giving back rows held by closed or dead instances (throttled);
 * ``_wait_for(claim, block, timeout)``: the blocking loop of every get, polling
   ``Database.version()`` so a waiting consumer costs one cheap PRAGMA per 20 ms;
@@ -138,6 +139,39 @@ class SQLiteBase:
         except Exception as exc:
             conn.execute(self._sql.delete_id, (row[0],))
             return self._quarantine(conn, row, exc)
+
+    def _decode_taken(
+        self, rows: list[tuple[Any, ...]], held: bool
+    ) -> tuple[list[tuple[Any, ...]], list[Any], list[Corrupt]]:
+        """Decode rows a single statement already claimed: (decodable rows, their items, the rest).
+
+        The undecodable rows are moved to ``pq_quarantine`` in one transaction, after the claim
+        (so a crash in between only delivers them again); ``held`` says they are still in the
+        table under this instance's owner and must be removed from it too.
+        """
+        loads = self._serializer.loads
+        good: list[tuple[Any, ...]] = []
+        items: list[Any] = []
+        failed: list[tuple[tuple[Any, ...], Exception]] = []
+        for row in rows:
+            try:
+                items.append(loads(row[1]))
+            except Exception as exc:
+                failed.append((row, exc))
+            else:
+                good.append(row)
+        if not failed:
+            return good, items, []
+
+        def op(conn: sqlite3.Connection) -> list[Corrupt]:
+            out = []
+            for row, exc in failed:
+                if held:
+                    conn.execute(self._sql.delete_id, (row[0],))
+                out.append(self._quarantine(conn, row, exc))
+            return out
+
+        return good, items, self._database().write(op)
 
     def _quarantine(self, conn: sqlite3.Connection, row: tuple[Any, ...], exc: Exception) -> Corrupt:
         """Keep an undecodable row in ``pq_quarantine`` and describe it; the caller removed it."""

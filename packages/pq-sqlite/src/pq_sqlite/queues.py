@@ -220,10 +220,7 @@ class SQLiteQueue(SQLiteBase):
         else:
             claim = self._claimer(resolve_id(id))
         row: Row = self._wait_for(claim, block, timeout, "get")
-        if self.auto_commit:
-            self._tasks.add(1)
-        else:
-            self._got([row[0]])
+        self._got([row[0]])
         if self.maxsize:
             self._database().wakeup.notify()  # a put waiting for room may go on
         if raw:
@@ -279,6 +276,7 @@ class SQLiteQueue(SQLiteBase):
             return claim_in_steps
 
         loads = self._serializer.loads
+        held = not self.auto_commit  # a claimed row stays in the table under our owner token
 
         def claim() -> Any:  # the hot path of every get: one statement, then decode
             row = db.write(op, sync, True)
@@ -286,22 +284,11 @@ class SQLiteQueue(SQLiteBase):
                 return NOTHING
             try:
                 item = loads(row[1])
-            except Exception as exc:  # decoded outside the claim: quarantined in a second step
-                raise self._quarantine_taken(row, exc).error from None
+            except Exception:  # decoded outside the claim: quarantined in a second step
+                raise self._decode_taken([row], held)[2][0].error from None
             return (row[0], item, row[2])
 
         return claim
-
-    def _quarantine_taken(self, row: tuple[Any, ...], error: Exception) -> Corrupt:
-        """Move a row claimed by a single statement that could not be decoded to quarantine."""
-        held = not self.auto_commit  # still in the table under our owner token: remove it too
-
-        def op(conn: sqlite3.Connection) -> Corrupt:
-            if held:
-                conn.execute(self._sql.delete_id, (row[0],))
-            return self._quarantine(conn, row, error)
-
-        return self._database().write(op)
 
     def get_many(self, n: int, block: bool = True, timeout: float | None = None) -> list[Any]:
         """Take up to ``n`` items in one statement (at least one: waits like ``get``).
@@ -340,32 +327,18 @@ class SQLiteQueue(SQLiteBase):
             try:
                 return [row[0] for row in rows], [loads(row[1]) for row in rows]
             except Exception:
-                return self._decode_each(rows)
+                good, items, bad = self._decode_taken(rows, not self.auto_commit)
+                for corrupt in bad:
+                    log.error("%s", corrupt.error)
+                if not items:
+                    raise bad[0].error from None
+                return [row[0] for row in good], items
 
         ids, items = self._wait_for(claim, block, timeout, "get_many")
         self._got(ids)
         if self.maxsize:
             db.wakeup.notify()
         return items  # type: ignore[no-any-return]
-
-    def _decode_each(self, rows: list[tuple[Any, ...]]) -> tuple[list[int], list[Any]]:
-        """Decode taken rows one by one, quarantining the undecodable (all bad: raise the first)."""
-        ids: list[int] = []
-        items: list[Any] = []
-        errors: list[CorruptionError] = []
-        for row in rows:
-            try:
-                item = self._serializer.loads(row[1])
-            except Exception as exc:
-                error = self._quarantine_taken(row, exc).error
-                log.error("%s", error)
-                errors.append(error)
-                continue
-            ids.append(row[0])
-            items.append(item)
-        if not items:
-            raise errors[0]
-        return ids, items
 
     def _got(self, ids: list[int]) -> None:
         """Account for items handed out: unfinished tasks, and (auto_commit=False) the rows held."""
