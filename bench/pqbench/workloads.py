@@ -148,7 +148,7 @@ def _q_batch(q: Any, items: list[Any]) -> None:
 
 
 def _task_done_many(q: Any, count: int) -> None:
-    """Finish ``count`` got items: one call where task_done takes a count (pq-file), else one each."""
+    """Finish ``count`` got items: one call where task_done takes a count (ours), else one each (1.1.0)."""
     if "n" in inspect.signature(q.task_done).parameters:
         q.task_done(count)
     else:

@@ -105,7 +105,7 @@ class QueueStatements:
         index pays for it, so a backend creates it when such a consumer first opens the table.
         """
         owned = "owner" in {column.name for column in self.kind.all_columns()}
-        if self.kind.order == "key" or not owned or self.kind.ack:  # ack tables use their status
+        if not owned or self.kind.ack:  # dicts hold nothing; ack tables find held rows by status
             return None
         where = " WHERE owner IS NOT NULL" if self.dialect.partial_index else ""
         name = self.dialect.ident(self.owner_index_name)
