@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pq_core.exceptions import CorruptionError
+from pq_core.exceptions import CorruptionError, Empty
 from pq_sqlite import SQLiteAckQueue, ack
 
 LEASE = 0.2
@@ -82,19 +82,28 @@ def test_corrupt_row_on_the_fast_path_is_quarantined(tmp_path: Path) -> None:
     q.close()
 
 
-def test_ack_tables_have_no_owner_index(tmp_path: Path) -> None:
-    """Held rows are found through the lease index; an owner index left by an earlier version goes."""
+@pytest.mark.parametrize("left_over", ["owner", "lease"])
+def test_only_rows_under_a_lease_are_indexed_and_older_indexes_go(tmp_path: Path, left_over: str) -> None:
+    """Rows held until ack are in no index (a claim and an ack write one page fewer); rows under
+    a lease are, so the reap never scans. The owner and lease indexes of earlier versions go."""
     SQLiteAckQueue(str(tmp_path)).close()
     conn = sqlite3.connect(str(tmp_path / "data.db"))
-    conn.execute(f"CREATE INDEX {TABLE}_owner ON {TABLE} (owner) WHERE owner IS NOT NULL")
+    if left_over == "owner":
+        conn.execute(f"CREATE INDEX {TABLE}_owner ON {TABLE} (owner) WHERE owner IS NOT NULL")
+    else:
+        conn.execute(f"CREATE INDEX {TABLE}_lease ON {TABLE} (lease_until) WHERE status = 2")
     conn.commit()
     conn.close()
     q = SQLiteAckQueue(str(tmp_path))
     indexes = {row[1] for row in q._getter.execute(f"PRAGMA index_list({TABLE})")}
-    assert f"{TABLE}_owner" not in indexes
-    assert {f"{TABLE}_ready", f"{TABLE}_lease"} <= indexes
-    plan = q._getter.execute(f"EXPLAIN QUERY PLAN {q._ack_sql.held_owners}").fetchall()
-    assert f"{TABLE}_lease" in str(plan)
+    assert indexes == {f"{TABLE}_ready", f"{TABLE}_leased"}
+    leased = f"{TABLE}_leased"
+    ddl = q._getter.execute("SELECT sql FROM sqlite_master WHERE name = ?", (leased,)).fetchone()[0]
+    assert "lease_until IS NOT NULL" in ddl
+    s = q._ack_sql
+    for sql, params in [(s.reap, (1, 1, 0.0)), (s.next_expiry, ()), (s.count_expired, (1, 1, 1, 1, 0.0))]:
+        plan = str(q._getter.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall())
+        assert f"{TABLE}_leased" in plan, sql
     q.close()
 
 
@@ -110,3 +119,17 @@ def test_expired_lease_of_another_connection_is_found_when_nothing_else_is_ready
     assert mine.get(block=False) == "b"
     other.close()
     mine.close()
+
+
+def test_a_blocked_get_on_an_idle_queue_polls_without_writing(tmp_path: Path) -> None:
+    """While nothing changes, the wait costs a version read per poll; claims run only after a change."""
+    q = SQLiteAckQueue(str(tmp_path))
+    seen = _writes(q)
+    with pytest.raises(Empty):
+        q.get(timeout=0.4)  # about 20 polls
+    updates = [s for s in seen if s.lstrip().upper().startswith("UPDATE")]
+    # The get's claim and the first poll's (each a fast claim finding nothing, then a full one);
+    # polling by claims would write about 40 times here.
+    assert 1 <= len(updates) <= 6
+    assert len([s for s in seen if "data_version" in s]) >= 5
+    q.close()

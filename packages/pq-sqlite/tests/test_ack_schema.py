@@ -65,7 +65,7 @@ def test_golden_1_1_0_ack_database_migrates_to_version_2(tmp_path: Path) -> None
     assert cols[:4] == ["_id", "data", "timestamp", "status"]
     assert cols[4:] == ["owner", "lease_until", "attempts", "position"]
     assert version == 2
-    assert {f"{TABLE}_ready", f"{TABLE}_lease"} <= set(indexes)
+    assert {f"{TABLE}_ready", f"{TABLE}_leased"} <= set(indexes)
     _nack_to_back_works(folder)
 
 

@@ -198,18 +198,17 @@ class SQLiteAckQueue(SQLiteBase):
         self._cache_lock = threading.Lock()
         self._last_ack_reclaim = 0.0
         self._reap_after = 0.0  # no claim may skip the reap before the first full claim
-        if self.auto_resume:
-            self._resume(own=False)
+        # Register as a holder; with auto_resume, give back what holders that went away held
+        # (and, in a table 1.1.0 created, what 1.1.0 held: its rows name no owner).
+        legacy = self._table.origin == "pq1"
+        self._resume(own=False, thorough=legacy, register=True, give_back=self.auto_resume)
 
-    def _extra_indexes(self, sql: QueueStatements) -> list[str]:
-        """The ready and lease indexes of ack tables (and the finished-rows index for retention).
-
-        Also drops the owner index earlier versions made: the lease index finds held rows, and
-        one index fewer makes every claim and ack cheaper.
-        """
+    def _extra_ddl(self, sql: QueueStatements) -> list[str]:
+        """The ready and lease indexes of ack tables, the holder registry, and the finished-rows
+        index for retention; drops the indexes of held rows that earlier versions made."""
         statements = AckStatements(sql, self._LIFO)
         done = [statements.done_index] if self._retain else []
-        return [statements.drop_owner_index, *statements.indexes, *done]
+        return [*statements.drop_old_indexes, *statements.indexes, statements.create_registry, *done]
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -438,7 +437,7 @@ class SQLiteAckQueue(SQLiteBase):
                 if target is None:
                     return NOTHING
             good, bad, state["expiry"] = self._claim_decoded(count, target, self._lease_until(lease))
-            state["version"] = (version[0], db.commits)
+            state["version"] = version  # a claim that found nothing changed no row: still current
             if good:
                 self._remember([(r[0], r[1]) for r in good])
                 return good
@@ -625,36 +624,74 @@ class SQLiteAckQueue(SQLiteBase):
 
     # -- resume -----------------------------------------------------------------------------
 
-    def _resume(self, own: bool) -> int:
-        """Give back rows held by closed or dead instances (and by this one if ``own``)."""
+    def _resume(
+        self, own: bool, thorough: bool = False, register: bool = False, give_back: bool = True
+    ) -> int:
+        """Give back rows held by instances that went away (and this one's rows if ``own``).
+
+        An instance went away when it closed while holding rows (marked in the registry) or its
+        process died (:func:`pq_sqlite.owners.is_alive`). The registry names the candidates, so
+        finding none costs one small read; only giving rows back reads the table. ``thorough``
+        also looks at every held row, for holders the registry does not know and for rows 1.1.0
+        holds (no owner): ``resume_unack_tasks()`` and opening a table 1.1.0 created do so.
+        ``register`` adds this instance to the registry in the same transaction (on open).
+        """
         db = self._database()
         s = self._ack_sql
-        tokens = db.read(lambda conn: [row[0] for row in conn.execute(s.held_owners)])
-        gone = [
-            t for t in tokens if (own and t == self._owner) or (t != self._owner and not owners.is_alive(t))
-        ]
+        table = self._table.name
+
+        def gone(conn: sqlite3.Connection) -> list[str]:
+            candidates = {str(token): bool(closed) for token, closed in conn.execute(s.registered, (table,))}
+            if thorough:
+                for (token,) in conn.execute(s.held_owners):
+                    candidates.setdefault(str(token), False)
+            return [
+                token
+                for token, closed in candidates.items()
+                if (own and token == self._owner)
+                or (token != self._owner and (closed or not owners.is_alive(token)))
+            ]
+
+        if not register and not thorough and not db.read(gone):
+            return 0  # the periodic look while waiting: nothing went away
 
         def op(conn: sqlite3.Connection) -> int:
-            count = conn.execute(s.resume_unowned, self._max()).rowcount
-            for token in gone:
-                count += conn.execute(s.resume_owner, (*self._max(), token)).rowcount
+            count = 0
+            if give_back:
+                if thorough:
+                    count += conn.execute(s.resume_unowned, self._max()).rowcount
+                tokens = gone(conn)
+                for start in range(0, len(tokens), _IN_CHUNK):
+                    chunk = tokens[start : start + _IN_CHUNK]
+                    count += conn.execute(s.resume_owners(len(chunk)), (*self._max(), *chunk)).rowcount
+                conn.executemany(s.unregister, [(table, token) for token in tokens if token != self._owner])
+            if register:
+                conn.execute(s.register, (table, self._owner))
             return count
 
-        count = db.write(op)
+        count = int(db.write(op))
         if own:
             with self._cache_lock:
                 self._unack_cache.clear()
                 self._by_identity.clear()
         if count:
             db.wakeup.notify()
-        return int(count)
+        return count
+
+    def _release(self) -> None:
+        """On close: leave the registry, or (holding rows, which stay held as in 1.1.0) say it closed."""
+        with self._cache_lock:
+            holding = bool(self._unack_cache)
+        s = self._ack_sql
+        sql = s.mark_closed if holding else s.unregister
+        self._database().write(lambda conn: conn.execute(sql, (self._table.name, self._owner)))
 
     def resume_unack_tasks(self) -> None:
         """Make items held by this instance, or by instances that closed or died, ready again.
 
         Items that other live instances hold (in this or another process) are left alone.
         """
-        self._resume(own=True)
+        self._resume(own=True, thorough=True)
 
     def _reclaim_dead(self) -> bool:
         """While waiting: at most once a second, take back rows whose holder died."""

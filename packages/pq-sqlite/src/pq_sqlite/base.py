@@ -100,7 +100,7 @@ class SQLiteBase:
         table = table_name(kind, name)
         self._db = Database(path, db_file_name, float(timeout), self.durability)
         try:
-            self._table: Table = prepare(self._db, kind, table, self._extra_indexes)
+            self._table: Table = prepare(self._db, kind, table, self._extra_ddl)
         except BaseException:
             self._db.close()
             raise
@@ -108,8 +108,8 @@ class SQLiteBase:
         self._owner = owners.new_token()
         self._last_reclaim = 0.0
 
-    def _extra_indexes(self, sql: QueueStatements) -> list[str]:
-        """Indexes this queue family adds to the common ones (created with the table)."""
+    def _extra_ddl(self, sql: QueueStatements) -> list[str]:
+        """Schema statements this queue family adds to the common indexes (run with the table's creation)."""
         return []
 
     # -- encoding -------------------------------------------------------------------------

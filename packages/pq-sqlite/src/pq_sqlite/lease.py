@@ -1,4 +1,4 @@
-"""The SQL of ack tables: claims under a lease, expiry, attempts, and the order items are handed out in.
+"""The SQL of ack tables: claims under a lease, expiry, attempts, holders, and the order items go out in.
 
 Rows keep 1.1.0's ``status`` values (0 inited, 1 ready, 2 unack, 5 acked, 9 ack_failed); the
 columns added by schema version 1 carry the rest:
@@ -12,8 +12,12 @@ columns added by schema version 1 carry the rest:
 
 "Ready" is status < 2; an expired lease is reaped back to ready (or failed) inside the same
 transaction as the next claim, so nothing is ever handed out twice at once. A partial index on
-the order key of ready rows and one on ``lease_until`` of held rows keep both steps O(log n)
-however many acked rows the table keeps.
+the order key of ready rows and one on ``lease_until`` of rows held *under a lease* keep both
+steps O(log n) however many acked rows the table keeps. Rows held until ack are in neither
+index, so the common claim and ack each write one index page fewer. Instead, who may hold
+rows is kept in the ``pq_owners`` registry (one row per open instance per table, marked
+``closed`` when it closed while still holding rows): finding holders that went away is a read
+of the registry, and only giving their rows back reads the table.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from pq_core.sql import QueueStatements
 __all__ = ["AckStatements"]
 
 _ROW = "_id, data, timestamp"
+
+OWNERS = "pq_owners"
+"""The holder registry, shared by every ack table of a database file (1.1.0 ignores it)."""
 
 
 class AckStatements:
@@ -35,8 +42,17 @@ class AckStatements:
         self.indexes = [
             f"CREATE INDEX IF NOT EXISTS {base.dialect.ident(base.table + '_ready')} ON {t} ({key}) "
             "WHERE status < 2",
-            f"CREATE INDEX IF NOT EXISTS {base.dialect.ident(base.table + '_lease')} ON {t} (lease_until) "
-            "WHERE status = 2",
+            f"CREATE INDEX IF NOT EXISTS {base.dialect.ident(base.table + '_leased')} ON {t} (lease_until) "
+            "WHERE status = 2 AND lease_until IS NOT NULL",
+        ]
+        self.create_registry = (
+            f"CREATE TABLE IF NOT EXISTS {OWNERS} (tbl TEXT NOT NULL, token TEXT NOT NULL, "
+            "closed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (tbl, token))"
+        )
+        # Earlier versions indexed every held row, by owner and then by lease: both cost each
+        # claim and ack an index write that the registry makes unnecessary.
+        self.drop_old_indexes = [
+            f"DROP INDEX IF EXISTS {base.dialect.ident(base.table + old)}" for old in ("_owner", "_lease")
         ]
         self.insert = f"INSERT INTO {t} (data, timestamp, status) VALUES (?, ?, 0)"
         self.delete_final_duplicate = f"DELETE FROM {t} WHERE data = ? AND status >= 5"
@@ -75,15 +91,19 @@ class AckStatements:
             f"UPDATE {t} SET status = {after_attempt}, {released}, position = {back} "
             "WHERE _id = ? AND status = 2"
         )
-        self.resume_owner = (
-            f"UPDATE {t} SET status = {after_attempt}, {released} WHERE status = 2 AND owner = ?"
+        # Giving back rows of holders that went away reads the table: it runs once per such holder.
+        self._resume_owners = (
+            f"UPDATE {t} SET status = {after_attempt}, {released} WHERE status = 2 AND owner IN ({{marks}})"
         )
+        # Rows 1.1.0 holds carry no owner; only tables it created can have them (and a full resume).
         self.resume_unowned = (
             f"UPDATE {t} SET status = {after_attempt}, {released} WHERE status = 2 AND owner IS NULL"
         )
-        # Only held rows (status 2) carry an owner; saying so lets the lease index serve.
         self.held_owners = f"SELECT DISTINCT owner FROM {t} WHERE status = 2 AND owner IS NOT NULL"
-        self.drop_owner_index = f"DROP INDEX IF EXISTS {base.dialect.ident(base.table + '_owner')}"
+        self.register = f"INSERT OR REPLACE INTO {OWNERS} (tbl, token, closed) VALUES (?, ?, 0)"
+        self.registered = f"SELECT token, closed FROM {OWNERS} WHERE tbl = ?"
+        self.mark_closed = f"UPDATE {OWNERS} SET closed = 1 WHERE tbl = ? AND token = ?"
+        self.unregister = f"DELETE FROM {OWNERS} WHERE tbl = ? AND token = ?"
         self.update_data = f"UPDATE {t} SET data = ? WHERE _id = ?"
         self.attempts = f"SELECT attempts FROM {t} WHERE _id = ?"
         self.select_all = f"SELECT _id, data, timestamp, status FROM {t} ORDER BY _id"
@@ -112,6 +132,10 @@ class AckStatements:
             f"DELETE FROM {t} WHERE _id IN (SELECT _id FROM {t} WHERE status IN ({{statuses}}) "
             "ORDER BY _id DESC LIMIT ? OFFSET ?)"
         )
+
+    def resume_owners(self, count: int) -> str:
+        """Give back the held rows of ``count`` owner tokens (parameters after the two attempt limits)."""
+        return self._resume_owners.format(marks=", ".join("?" * count))
 
     def existing(self, count: int) -> str:
         """Which of ``count`` ids (parameters) are rows of the table."""

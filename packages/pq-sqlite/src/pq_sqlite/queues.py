@@ -101,7 +101,7 @@ class SQLiteQueue(SQLiteBase):
         self._next_claimer: Callable[[], Any] | None = None  # built on first get: the common case
         self._reclaim_dead_owners(force=True)
 
-    def _extra_indexes(self, sql: QueueStatements) -> list[str]:
+    def _extra_ddl(self, sql: QueueStatements) -> list[str]:
         """The owner index, made by the first instance that holds rows (``auto_commit=False``).
 
         Every put into a table with it pays for the index (about 14 % of a put at ``normal``),

@@ -56,15 +56,16 @@ def prepare(
     db: Database,
     kind: TableKind,
     table: str,
-    extra_indexes: Callable[[QueueStatements], Sequence[str]] | None = None,
+    extra_ddl: Callable[[QueueStatements], Sequence[str]] | None = None,
 ) -> Table:
     """Create or migrate ``table`` of ``kind`` in ``db`` and return its :class:`Table`.
 
-    ``extra_indexes`` gives SQLite-only index statements (``CREATE INDEX IF NOT EXISTS``) of a
-    queue family, created in the same transaction after the migration added their columns.
+    ``extra_ddl`` gives SQLite-only statements of a queue family (``CREATE INDEX IF NOT EXISTS``,
+    ``DROP INDEX IF EXISTS``, ``CREATE TABLE IF NOT EXISTS``), run in the same transaction after
+    the migration added their columns.
     """
     sql = QueueStatements(SQLITE, kind, table)
-    indexes = [*sql.create_indexes(), *(extra_indexes(sql) if extra_indexes else ())]
+    indexes = [*sql.create_indexes(), *(extra_ddl(sql) if extra_ddl else ())]
 
     def op(conn: sqlite3.Connection) -> str:
         file_version = conn.execute("PRAGMA user_version").fetchone()[0]

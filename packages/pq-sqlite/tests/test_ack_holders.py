@@ -1,0 +1,166 @@
+"""Who holds ack-queue items: the holder registry, and giving back what closed or dead holders held.
+
+Rows held until ack (no lease) are in no index, so a claim and an ack each write one index page
+fewer; the ``pq_owners`` registry says which instances may hold rows. These tests pin what that
+must keep: a waiting get finds a closed or dead holder's items without scanning the table, a live
+holder's items stay put, and the registry does not keep rows for holders that are gone.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pq_core.exceptions import Empty
+from pq_sqlite import SQLiteAckQueue, ack, owners
+
+TABLE = "ack_queue_default"
+CTX = mp.get_context("spawn")
+
+
+def _registered(path: Path) -> list[tuple[str, int]]:
+    conn = sqlite3.connect(str(path / "data.db"))
+    try:
+        rows = conn.execute("SELECT token, closed FROM pq_owners WHERE tbl = ?", (TABLE,))
+        return [(row[0], row[1]) for row in rows]
+    finally:
+        conn.close()
+
+
+def _scans_table(q: SQLiteAckQueue, statement: str) -> bool:
+    """True if running ``statement`` reads the whole queue table (no index)."""
+    if statement.upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+        return False
+    plan = q._getter.execute(f"EXPLAIN QUERY PLAN {statement}").fetchall()
+    return any(row[-1] == f"SCAN {TABLE}" for row in plan)
+
+
+@pytest.fixture
+def fast_reclaim(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ack, "_RECLAIM_EVERY", 0.05)
+
+
+def test_an_open_instance_is_registered_and_a_clean_close_with_nothing_held_leaves_no_trace(
+    tmp_path: Path,
+) -> None:
+    q = SQLiteAckQueue(str(tmp_path))
+    assert _registered(tmp_path) == [(q._owner, 0)]
+    q.put("x")
+    q.ack(q.get())
+    q.close()
+    assert _registered(tmp_path) == []
+
+
+def test_closing_while_holding_marks_the_holder_closed_and_keeps_its_items_held(tmp_path: Path) -> None:
+    """As in 1.1.0, close() does not give items back by itself; a later resume does."""
+    q = SQLiteAckQueue(str(tmp_path))
+    q.put("held")
+    assert q.get() == "held"
+    q.close()
+    assert [closed for _, closed in _registered(tmp_path)] == [1]
+    later = SQLiteAckQueue(str(tmp_path), auto_resume=False)
+    assert later.unack_count() == 1
+    later.close()
+    resumed = SQLiteAckQueue(str(tmp_path))  # auto_resume: the closed holder's item comes back
+    assert resumed.get(block=False) == "held"
+    assert [token for token, _ in _registered(tmp_path)] == [resumed._owner]
+    resumed.close()
+
+
+@pytest.mark.usefixtures("fast_reclaim")
+def test_a_waiting_get_receives_what_a_closed_instance_held_without_scanning_the_table(
+    tmp_path: Path,
+) -> None:
+    waiter = SQLiteAckQueue(str(tmp_path))
+    holder = SQLiteAckQueue(str(tmp_path))
+    holder.put_many(["held", *range(50)])
+    assert holder.get() == "held"
+    for _ in range(50):
+        holder.ack(holder.get())
+    seen: list[str] = []
+    waiter._getter.set_trace_callback(seen.append)
+    with pytest.raises(Empty):
+        waiter.get(timeout=0.3)  # the holder is alive: nothing comes back
+    holder.close()
+    assert waiter.get(timeout=5) == "held"
+    waiter._getter.set_trace_callback(None)
+    scans = [statement for statement in set(seen) if _scans_table(waiter, statement)]
+    # Only the give-back itself may scan (it ran once, for the one holder that went away).
+    assert [s for s in scans if "owner IN" not in s] == []
+    assert len([s for s in seen if "owner IN" in s]) == 1
+    waiter.close()
+
+
+def _hold_then_close(path: str, ready: Any, close: bool) -> None:
+    q = SQLiteAckQueue(path)
+    q.get()
+    if close:
+        q.close()
+    ready.set()
+    time.sleep(60)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
+@pytest.mark.usefixtures("fast_reclaim")
+@pytest.mark.parametrize("how", ["closed", "killed"])
+def test_a_blocked_get_receives_what_a_holder_in_another_process_let_go(tmp_path: Path, how: str) -> None:
+    """A holder that closed its queue (its process lives on) or whose process died is gone."""
+    path = str(tmp_path)
+    q = SQLiteAckQueue(path)
+    q.put("held")
+    ready = CTX.Event()
+    child = CTX.Process(target=_hold_then_close, args=(path, ready, how == "closed"))
+    child.start()
+    try:
+        assert ready.wait(30)
+        if how == "killed":
+            with pytest.raises(Empty):
+                q.get(timeout=0.3)  # alive and holding: not taken
+            os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
+            child.join(10)
+        assert q.get(timeout=10) == "held"
+        assert [token for token, _ in _registered(tmp_path)] == [q._owner]
+    finally:
+        if child.is_alive():
+            os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
+        child.join(10)
+        q.close()
+
+
+def test_resume_unack_tasks_takes_back_rows_of_holders_missing_from_the_registry(tmp_path: Path) -> None:
+    """Rows whose holder is not registered (and not alive) are still found by the explicit resume."""
+    q = SQLiteAckQueue(str(tmp_path))
+    q.put_many(["a", "b"])
+    dead = f"{owners._HOST}|999999999|1|0123456789ab"  # this host, a pid that does not exist
+    conn = sqlite3.connect(str(tmp_path / "data.db"))
+    conn.execute(f"UPDATE {TABLE} SET status = 2, owner = ? WHERE _id = 1", (dead,))
+    conn.execute(f"UPDATE {TABLE} SET status = 2, owner = NULL WHERE _id = 2")  # as 1.1.0 holds rows
+    conn.commit()
+    conn.close()
+    assert q.qsize() == 0
+    q.resume_unack_tasks()
+    assert q.qsize() == 2
+    q.close()
+
+
+def test_a_1_1_0_table_gives_back_its_unowned_held_rows_on_open(tmp_path: Path) -> None:
+    q = SQLiteAckQueue(str(tmp_path))
+    q.put_many(["a", "b"])
+    q.close()
+    conn = sqlite3.connect(str(tmp_path / "data.db"))
+    conn.execute(f"UPDATE {TABLE} SET status = 2, owner = NULL WHERE _id = 1")
+    conn.execute("UPDATE pq_schema SET origin = 'pq1' WHERE tbl = ?", (TABLE,))
+    conn.commit()
+    conn.close()
+    assert SQLiteAckQueue(str(tmp_path), auto_resume=False).unack_count() == 1
+    reopened = SQLiteAckQueue(str(tmp_path))
+    assert reopened.get(block=False) == "a"
+    reopened.close()
