@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from pq_file.state import State, StateFile
@@ -68,3 +69,42 @@ def test_another_process_write_is_seen(tmp_path: Path) -> None:
     assert again is not None
     assert again.head_seq == 4
     assert b.peek_generation() == a.generation
+
+
+def test_mapped_slots_and_pwrite_see_each_other(tmp_path: Path) -> None:
+    """Writes through the memory map and synced writes (pwrite) land in one file, in order."""
+    path = str(tmp_path / "state")
+    a, b = StateFile(path), StateFile(path)
+    a.read()
+    a.write(make_state(1))  # maps the slots (POSIX) and writes there
+    if sys.platform != "win32":
+        assert os.path.getsize(path) == 4096  # grown to two whole slots to be mapped
+    assert (b.read() or State(1)).head_seq == 1
+    b.write(make_state(2), sync=True)  # pwrite + fsync
+    assert (a.read() or State(1)).head_seq == 2
+    a.write(make_state(3))
+    assert (b.read() or State(1)).head_seq == 3
+    assert b.peek_generation() == a.generation
+    a.close()
+    b.close()
+
+
+def test_mapping_never_shortens_a_file_with_an_overflow_area(tmp_path: Path) -> None:
+    path = str(tmp_path / "state")
+    writer = StateFile(path)
+    writer.read()
+    writer.write(make_state(1, runs=500))  # overflow area, far past the two slots
+    writer.close()
+    size = os.path.getsize(path)
+    writer = StateFile(path)
+    writer.read()
+    writer.write(make_state(2))  # small: through the map
+    newest = writer._slot
+    writer.close()
+    assert os.path.getsize(path) == size
+    fd = os.open(path, os.O_RDWR)
+    os.pwrite(fd, b"\xff\xff", 2048 * newest + 29)  # tear the small state: the large one must remain
+    os.close(fd)
+    state = StateFile(path).read()
+    assert state is not None
+    assert state.encode() == make_state(1, runs=500).encode()

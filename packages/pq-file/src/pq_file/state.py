@@ -7,12 +7,21 @@ larger ones go to a per-slot overflow area further into the (sparse) file.
 
 Items are numbered by a sequence number ``seq``; item ``seq`` lives in chunk
 ``seq // chunksize``, as in 1.1.0's layout.
+
+On POSIX the two slots are also mapped into memory (``mmap``, shared), and the hot path reads
+and writes them there: a put or get then makes two system calls fewer, and each system call
+lets other threads take the GIL. Mapped pages and ``pread``/``pwrite`` see one page cache, so
+other processes and the overflow area stay consistent; a write that must be fsynced goes
+through ``pwrite`` (Windows keeps ``pread``/``pwrite`` throughout: there ``FlushFileBuffers``
+does not cover mapped views).
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 import struct
+import sys
 import zlib
 from itertools import chain
 
@@ -34,6 +43,7 @@ _MAX_SHAPES = 256
 _INLINE = _SLOT_SIZE - _SLOT_HEADER.size
 _OVERFLOW_BASE = 2 * _SLOT_SIZE
 _OVERFLOW_CAP = 64 << 20
+_MAPPED = sys.platform != "win32"
 
 
 class State:
@@ -157,12 +167,25 @@ class StateFile:
         self._gen = -1
         self._slot = 1
         self._cached: State | None = None
+        self._map: mmap.mmap | None = None
 
     def close(self) -> None:
         """Close the file."""
+        if self._map is not None:
+            self._map.close()
+            self._map = None
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+
+    def _mapped(self) -> mmap.mmap | None:
+        """The two slots mapped into memory, mapping them on first use (the caller holds the
+        queue's lock: growing the file to two slots must not race another process's write)."""
+        if self._map is None and _MAPPED:
+            if os.fstat(self.fd).st_size < _OVERFLOW_BASE:
+                os.ftruncate(self.fd, _OVERFLOW_BASE)  # zeros are no valid slot
+            self._map = mmap.mmap(self.fd, _OVERFLOW_BASE)
+        return self._map
 
     def forget(self) -> None:
         """Drop the cached state so the next read decodes the file again (after a failed change)."""
@@ -171,7 +194,8 @@ class StateFile:
 
     def peek_generation(self) -> int:
         """The newest slot's generation, read without the lock: a cheap "did anything change" probe."""
-        data = osio.pread(self.fd, _SLOT_SIZE + _SLOT_HEADER.size, 0)
+        mapped = self._map
+        data = mapped[:_PEEK_SIZE] if mapped is not None else osio.pread(self.fd, _PEEK_SIZE, 0)
         best = -1
         for slot in (0, 1):
             chunk = data[slot * _SLOT_SIZE : slot * _SLOT_SIZE + _SLOT_HEADER.size]
@@ -188,8 +212,9 @@ class StateFile:
 
     def read(self) -> State | None:
         """The newest valid state (the cached object when nothing changed), or None if no slot is valid."""
-        data = osio.pread(self.fd, _PEEK_SIZE, 0)
-        if self._cached is not None and len(data) == _PEEK_SIZE:
+        mapped = self._map
+        data: bytes | mmap.mmap = mapped if mapped is not None else osio.pread(self.fd, _PEEK_SIZE, 0)
+        if self._cached is not None and len(data) >= _PEEK_SIZE:
             # fast path: the newest slot is the one this process read or wrote last
             magic0, gen0, magic1, gen1 = _BOTH_PEEK.unpack_from(data)
             if magic0 != _SLOT_MAGIC:
@@ -201,7 +226,7 @@ class StateFile:
                     return self._cached
             elif gen1 == self._gen and self._slot == 1:
                 return self._cached
-        data = osio.pread(self.fd, 2 * _SLOT_SIZE, 0)
+        data = mapped[:_OVERFLOW_BASE] if mapped is not None else osio.pread(self.fd, _OVERFLOW_BASE, 0)
         candidates: list[tuple[int, int, int, int]] = []
         for slot in (0, 1):
             start = slot * _SLOT_SIZE
@@ -244,8 +269,14 @@ class StateFile:
         else:
             gen, slot = self._gen + 1, 1 - self._slot
         header = _SLOT_HEADER.pack(_SLOT_MAGIC, gen, len(payload), zlib.crc32(payload))
+        mapped = None if sync else self._mapped()
         if len(payload) <= _INLINE:
-            osio.pwrite(self.fd, header + payload, _SLOT_SIZE if slot else 0)
+            start = _SLOT_SIZE if slot else 0
+            if mapped is not None:
+                end = start + _SLOT_HEADER.size + len(payload)
+                mapped[start:end] = header + payload
+            else:
+                osio.pwrite(self.fd, header + payload, start)
         else:
             osio.pwrite(self.fd, payload, _OVERFLOW_BASE + slot * _OVERFLOW_CAP)
             osio.pwrite(self.fd, header, slot * _SLOT_SIZE)
