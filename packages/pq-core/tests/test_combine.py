@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
+from pq_core import combine
 from pq_core.combine import Combiner, _Ticket
 
 
@@ -191,3 +193,83 @@ def test_a_leader_interrupted_before_taking_its_batch_hands_the_lead_to_a_waiter
     assert combiner._pending == [waiter]
     assert combiner._successor is waiter
     assert waiter.wake.acquire(blocking=False)
+
+
+def _lingering(monkeypatch: pytest.MonkeyPatch, during: Callable[[], None]) -> list[float]:
+    """Replace the combiner's sleep: record each linger and run ``during`` inside it."""
+    naps: list[float] = []
+
+    def nap(seconds: float) -> None:
+        naps.append(seconds)
+        during()
+
+    monkeypatch.setattr(combine.time, "sleep", nap)
+    return naps
+
+
+def test_a_lone_submitter_never_lingers(monkeypatch: pytest.MonkeyPatch) -> None:
+    naps = _lingering(monkeypatch, lambda: None)
+    seen: list[list[int]] = []
+    combiner = Combiner(seen.append, linger=0.05)
+    for value in range(5):
+        combiner.submit(value)
+    assert seen == [[0], [1], [2], [3], [4]]
+    assert naps == []
+
+
+def test_after_a_shared_batch_the_next_leader_lingers_and_late_submits_join_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Group commit's commit delay: submitters just released get a moment to come back."""
+    seen: list[list[str]] = []
+    blocked = {"first": threading.Event(), "second": threading.Event()}
+    release = {"first": threading.Event(), "second": threading.Event()}
+    combiner: Combiner[str]
+    late: list[threading.Thread] = []
+
+    def run(values: list[str]) -> None:
+        seen.append(values)
+        for key in ("first", "second"):
+            if key in values:
+                blocked[key].set()
+                assert release[key].wait(10)
+
+    def during_linger() -> None:  # "late" submits while the third leader lingers
+        thread = threading.Thread(target=combiner.submit, args=("late",))
+        late.append(thread)
+        thread.start()
+        while "late" not in [ticket.value for ticket in combiner._pending]:
+            threading.Event().wait(0.001)
+
+    naps = _lingering(monkeypatch, during_linger)
+    combiner = Combiner(run, linger=0.05)
+
+    def submit_all(*values: str) -> list[threading.Thread]:
+        threads = [threading.Thread(target=combiner.submit, args=(value,)) for value in values]
+        for thread in threads:
+            thread.start()
+        return threads
+
+    threads = submit_all("first")
+    assert blocked["first"].wait(10)
+    threads += submit_all("second", "other")  # queued: the next batch holds both
+    while len(combiner._pending) < 2:
+        threading.Event().wait(0.001)
+    release["first"].set()
+    assert blocked["second"].wait(10)
+    threads += submit_all("third")
+    while len(combiner._pending) < 1:
+        threading.Event().wait(0.001)
+    release["second"].set()
+    for thread in threads + late:
+        thread.join(10)
+    assert seen[0] == ["first"]
+    assert sorted(seen[1]) == ["other", "second"]
+    assert seen[2:] == [["third", "late"]]  # without the linger "late" would run alone
+    assert naps == [0.05]  # only the leader after the shared batch lingered
+
+
+def test_linger_must_be_a_small_non_negative_number() -> None:
+    for bad in (-0.001, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="linger"):
+            Combiner(print, linger=bad)
