@@ -27,12 +27,24 @@ CTX = mp.get_context("spawn")
 
 
 def _registered(path: Path) -> list[tuple[str, int]]:
+    """(token, closed) of every registered holder of the default ack table."""
+    return [(token, closed) for token, _, closed in _registry(path)]
+
+
+def _registry(path: Path) -> list[tuple[str, int, int]]:
     conn = sqlite3.connect(str(path / "data.db"))
     try:
-        rows = conn.execute("SELECT token, closed FROM pq_owners WHERE tbl = ?", (TABLE,))
-        return [(row[0], row[1]) for row in rows]
+        rows = conn.execute("SELECT token, held, closed FROM pq_owners WHERE tbl = ?", (TABLE,))
+        return [(row[0], row[1], row[2]) for row in rows]
     finally:
         conn.close()
+
+
+def _die(q: SQLiteAckQueue) -> None:
+    """What a process's death leaves: the token no longer alive, the registry row in place."""
+    owners.forget(q._owner)
+    assert q._db is not None
+    q._db.close()
 
 
 def _scans_table(q: SQLiteAckQueue, statement: str) -> bool:
@@ -73,6 +85,35 @@ def test_closing_while_holding_marks_the_holder_closed_and_keeps_its_items_held(
     assert resumed.get(block=False) == "held"
     assert [token for token, _ in _registered(tmp_path)] == [resumed._owner]
     resumed.close()
+
+
+def test_an_instance_is_marked_as_holding_before_its_first_claim(tmp_path: Path) -> None:
+    q = SQLiteAckQueue(str(tmp_path))
+    q.put("x")
+    assert _registry(tmp_path) == [(q._owner, 0, 0)]  # a put holds nothing
+    assert q.get() == "x"
+    assert _registry(tmp_path) == [(q._owner, 1, 0)]
+    q.close()
+
+
+@pytest.mark.usefixtures("fast_reclaim")
+def test_a_holder_that_never_claimed_is_forgotten_without_reading_the_table(tmp_path: Path) -> None:
+    waiter = SQLiteAckQueue(str(tmp_path))
+    idle, holder = SQLiteAckQueue(str(tmp_path)), SQLiteAckQueue(str(tmp_path))
+    holder.put("held")
+    assert holder.get() == "held"
+    _die(idle)
+    seen: list[str] = []
+    waiter._getter.set_trace_callback(seen.append)
+    with pytest.raises(Empty):
+        waiter.get(timeout=0.3)
+    assert [s for s in seen if "owner IN" in s] == []  # nothing to give back: no table read
+    assert idle._owner not in [token for token, _ in _registered(tmp_path)]
+    _die(holder)
+    assert waiter.get(timeout=5) == "held"  # one that held rows: given back
+    assert len([s for s in seen if "owner IN" in s]) == 1
+    assert [token for token, _ in _registered(tmp_path)] == [waiter._owner]
+    waiter.close()
 
 
 @pytest.mark.usefixtures("fast_reclaim")

@@ -198,6 +198,7 @@ class SQLiteAckQueue(SQLiteBase):
         self._cache_lock = threading.Lock()
         self._last_ack_reclaim = 0.0
         self._reap_after = 0.0  # no claim may skip the reap before the first full claim
+        self._marked_held = False  # see _mark_held
         # Register as a holder; with auto_resume, give back what holders that went away held
         # (and, in a table 1.1.0 created, what 1.1.0 held: its rows name no owner).
         legacy = self._table.origin == "pq1"
@@ -414,6 +415,8 @@ class SQLiteAckQueue(SQLiteBase):
         """Claim 1..count rows, waiting as ``block``/``timeout`` say; ``Empty`` when none arrives."""
         db = self._database()
         deadline = Deadline(block, timeout)  # validates timeout before anything is claimed
+        if not self._marked_held:
+            self._mark_held()
         if row_id is None:  # fast path: most gets find an item at once (no version read needed)
             good, bad, _ = self._claim_decoded(count, None, self._lease_until(lease))
             if good:
@@ -640,17 +643,21 @@ class SQLiteAckQueue(SQLiteBase):
         s = self._ack_sql
         table = self._table.name
 
-        def gone(conn: sqlite3.Connection) -> list[str]:
-            candidates = {str(token): bool(closed) for token, closed in conn.execute(s.registered, (table,))}
+        def gone(conn: sqlite3.Connection) -> dict[str, bool]:
+            """Holders that went away (or this one, if ``own``): token -> whether it ever held rows."""
+            candidates = {
+                str(token): (bool(held), bool(closed))
+                for token, held, closed in conn.execute(s.registered, (table,))
+            }
             if thorough:
                 for (token,) in conn.execute(s.held_owners):
-                    candidates.setdefault(str(token), False)
-            return [
-                token
-                for token, closed in candidates.items()
+                    candidates.setdefault(str(token), (True, False))
+            return {
+                token: held
+                for token, (held, closed) in candidates.items()
                 if (own and token == self._owner)
                 or (token != self._owner and (closed or not owners.is_alive(token)))
-            ]
+            }
 
         if not register and not thorough and not db.read(gone):
             return 0  # the periodic look while waiting: nothing went away
@@ -660,11 +667,12 @@ class SQLiteAckQueue(SQLiteBase):
             if give_back:
                 if thorough:
                     count += conn.execute(s.resume_unowned, self._max()).rowcount
-                tokens = gone(conn)
-                for start in range(0, len(tokens), _IN_CHUNK):
-                    chunk = tokens[start : start + _IN_CHUNK]
+                found = gone(conn)
+                holders = [token for token, held in found.items() if held]
+                for start in range(0, len(holders), _IN_CHUNK):
+                    chunk = holders[start : start + _IN_CHUNK]
                     count += conn.execute(s.resume_owners(len(chunk)), (*self._max(), *chunk)).rowcount
-                conn.executemany(s.unregister, [(table, token) for token in tokens if token != self._owner])
+                conn.executemany(s.unregister, [(table, token) for token in found if token != self._owner])
             if register:
                 conn.execute(s.register, (table, self._owner))
             return count
@@ -677,6 +685,17 @@ class SQLiteAckQueue(SQLiteBase):
         if count:
             db.wakeup.notify()
         return count
+
+    def _mark_held(self) -> None:
+        """Before this instance's first claim, note in the registry that it may hold rows.
+
+        Unsynced: it precedes the claim in the WAL, so a claim that survives a crash has it too.
+        """
+        s = self._ack_sql
+        self._database().write(
+            lambda conn: conn.execute(s.mark_held, (self._table.name, self._owner)), sync=False, single=True
+        )
+        self._marked_held = True
 
     def _release(self) -> None:
         """On close: leave the registry, or (holding rows, which stay held as in 1.1.0) say it closed."""

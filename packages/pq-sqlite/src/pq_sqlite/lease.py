@@ -16,8 +16,9 @@ the order key of ready rows and one on ``lease_until`` of rows held *under a lea
 steps O(log n) however many acked rows the table keeps. Rows held until ack are in neither
 index, so the common claim and ack each write one index page fewer. Instead, who may hold
 rows is kept in the ``pq_owners`` registry (one row per open instance per table, marked
-``closed`` when it closed while still holding rows): finding holders that went away is a read
-of the registry, and only giving their rows back reads the table.
+``held`` before its first claim and ``closed`` when it closed while still holding rows):
+finding holders that went away is a read of the registry, and only giving back the rows of
+one that ever held any reads the table.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class AckStatements:
         ]
         self.create_registry = (
             f"CREATE TABLE IF NOT EXISTS {OWNERS} (tbl TEXT NOT NULL, token TEXT NOT NULL, "
-            "closed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (tbl, token))"
+            "held INTEGER NOT NULL DEFAULT 0, closed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (tbl, token))"
         )
         # Earlier versions indexed every held row, by owner and then by lease: both cost each
         # claim and ack an index write that the registry makes unnecessary.
@@ -100,8 +101,11 @@ class AckStatements:
             f"UPDATE {t} SET status = {after_attempt}, {released} WHERE status = 2 AND owner IS NULL"
         )
         self.held_owners = f"SELECT DISTINCT owner FROM {t} WHERE status = 2 AND owner IS NOT NULL"
-        self.register = f"INSERT OR REPLACE INTO {OWNERS} (tbl, token, closed) VALUES (?, ?, 0)"
-        self.registered = f"SELECT token, closed FROM {OWNERS} WHERE tbl = ?"
+        self.register = f"INSERT OR REPLACE INTO {OWNERS} (tbl, token, held, closed) VALUES (?, ?, 0, 0)"
+        # Set before an instance's first claim: a holder that never held anything went away
+        # without rows to give back, so nobody reads the table for it.
+        self.mark_held = f"UPDATE {OWNERS} SET held = 1 WHERE tbl = ? AND token = ?"
+        self.registered = f"SELECT token, held, closed FROM {OWNERS} WHERE tbl = ?"
         self.mark_closed = f"UPDATE {OWNERS} SET closed = 1 WHERE tbl = ? AND token = ?"
         self.unregister = f"DELETE FROM {OWNERS} WHERE tbl = ? AND token = ?"
         self.update_data = f"UPDATE {t} SET data = ? WHERE _id = ?"
