@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
 
-from pq_core import combine
 from pq_core.combine import Combiner, _Ticket
 
 
@@ -195,54 +193,35 @@ def test_a_leader_interrupted_before_taking_its_batch_hands_the_lead_to_a_waiter
     assert waiter.wake.acquire(blocking=False)
 
 
-def _lingering(monkeypatch: pytest.MonkeyPatch, during: Callable[[], None]) -> list[float]:
-    """Replace the combiner's sleep: record each linger and run ``during`` inside it."""
-    naps: list[float] = []
-
-    def nap(seconds: float) -> None:
-        naps.append(seconds)
-        during()
-
-    monkeypatch.setattr(combine.time, "sleep", nap)
-    return naps
-
-
-def test_a_lone_submitter_never_lingers(monkeypatch: pytest.MonkeyPatch) -> None:
-    naps = _lingering(monkeypatch, lambda: None)
+def test_a_lone_submitter_never_lingers() -> None:
     seen: list[list[int]] = []
-    combiner = Combiner(seen.append, linger=0.05)
+    combiner = Combiner(seen.append, linger=1.0)
+    started = time.monotonic()
     for value in range(5):
         combiner.submit(value)
     assert seen == [[0], [1], [2], [3], [4]]
-    assert naps == []
+    assert time.monotonic() - started < 0.5  # no leader waited for company
 
 
-def test_after_a_shared_batch_the_next_leader_lingers_and_late_submits_join_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Group commit's commit delay: submitters just released get a moment to come back."""
+def _shared_then_third(linger: float, late_after: float | None) -> tuple[list[list[str]], float]:
+    """Batch 1 = [first]; batch 2 = [second, other] (shared); then "third" leads batch 3 and
+    (if ``late_after`` is given) "late" is submitted that long after "third" started leading.
+    Returns the batches and how long batch 3 took to start after "third" was handed the lead."""
     seen: list[list[str]] = []
     blocked = {"first": threading.Event(), "second": threading.Event()}
     release = {"first": threading.Event(), "second": threading.Event()}
-    combiner: Combiner[str]
-    late: list[threading.Thread] = []
+    third_started: list[float] = []
 
     def run(values: list[str]) -> None:
         seen.append(values)
+        if "third" in values:
+            third_started.append(time.monotonic())
         for key in ("first", "second"):
             if key in values:
                 blocked[key].set()
                 assert release[key].wait(10)
 
-    def during_linger() -> None:  # "late" submits while the third leader lingers
-        thread = threading.Thread(target=combiner.submit, args=("late",))
-        late.append(thread)
-        thread.start()
-        while "late" not in [ticket.value for ticket in combiner._pending]:
-            threading.Event().wait(0.001)
-
-    naps = _lingering(monkeypatch, during_linger)
-    combiner = Combiner(run, linger=0.05)
+    combiner: Combiner[str] = Combiner(run, linger=linger)
 
     def submit_all(*values: str) -> list[threading.Thread]:
         threads = [threading.Thread(target=combiner.submit, args=(value,)) for value in values]
@@ -250,23 +229,46 @@ def test_after_a_shared_batch_the_next_leader_lingers_and_late_submits_join_it(
             thread.start()
         return threads
 
+    def wait_pending(count: int) -> None:
+        while len(combiner._pending) < count:
+            threading.Event().wait(0.001)
+
     threads = submit_all("first")
     assert blocked["first"].wait(10)
-    threads += submit_all("second", "other")  # queued: the next batch holds both
-    while len(combiner._pending) < 2:
-        threading.Event().wait(0.001)
+    threads += submit_all("second", "other")
+    wait_pending(2)
     release["first"].set()
     assert blocked["second"].wait(10)
     threads += submit_all("third")
-    while len(combiner._pending) < 1:
-        threading.Event().wait(0.001)
+    wait_pending(1)
+    handed_over = time.monotonic()
     release["second"].set()
-    for thread in threads + late:
-        thread.join(10)
+    if late_after is not None:
+        time.sleep(late_after)
+        threads += submit_all("late")
+    for thread in threads:
+        thread.join(20)
+    return seen, third_started[0] - handed_over
+
+
+def test_after_a_shared_batch_the_next_leader_waits_for_as_many_values() -> None:
+    """The bounded commit delay: submitters just released get a moment to come back."""
+    seen, waited = _shared_then_third(linger=1.0, late_after=0.1)
     assert seen[0] == ["first"]
     assert sorted(seen[1]) == ["other", "second"]
     assert seen[2:] == [["third", "late"]]  # without the linger "late" would run alone
-    assert naps == [0.05]  # only the leader after the shared batch lingered
+    assert 0.05 < waited < 0.9  # it waited for "late", and no longer than that
+
+
+def test_the_linger_is_bounded_when_fewer_values_come_back() -> None:
+    seen, waited = _shared_then_third(linger=0.2, late_after=None)
+    assert seen[2:] == [["third"]]
+    assert waited > 0.15
+
+
+def test_without_linger_the_next_leader_starts_at_once() -> None:
+    seen, _ = _shared_then_third(linger=0.0, late_after=0.1)
+    assert seen[2:] == [["third"], ["late"]]
 
 
 def test_linger_must_be_a_small_non_negative_number() -> None:

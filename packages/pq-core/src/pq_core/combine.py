@@ -9,12 +9,14 @@ Each waiting thread sleeps on a lock of its own, released by the leader exactly 
 is done or when it is to lead, so finishing a batch wakes no thread needlessly. Everything is
 built on ``threading`` locks, which gevent/eventlet patch.
 
-``linger`` is group commit's classic commit delay. Without it, threads in a loop split into two
-cohorts: while one batch is being synced the others queue, and when it ends, the next leader
-starts at once, before the threads it just released can come back with their next value. With
-``linger``, a leader whose previous batch held several values first waits that long, so they
-join. A lone submitter never waits (its previous batch held one value). Use it only where a
-batch costs far more than the linger (an fsync), never for cheap batches.
+``linger`` is a bounded version of group commit's classic commit delay. Without it, threads in
+a loop split into two cohorts: while one batch is being synced the others queue, and when it
+ends, the next leader starts at once, before the threads it just released can come back with
+their next value. With ``linger``, a leader whose previous batch held several values first
+waits until as many values are queued again, or ``linger`` seconds at most, so they join. A
+lone submitter never waits (its previous batch held one value), and a group that shrinks
+waits once, then the smaller count is the target. Use it only where a batch costs far more
+than the linger (an fsync), never for cheap batches.
 """
 
 from __future__ import annotations
@@ -52,8 +54,8 @@ class Combiner(Generic[T]):
 
     ``resource`` (a lock, say) is entered by the leader *before* it takes the batch and left
     after ``run``: values that queue while it waits for the resource join the batch.
-    ``linger`` (seconds, at most 1) is how long a leader waits before taking its batch when the
-    previous batch held more than one value (see the module docstring).
+    ``linger`` (seconds, at most 1) is how long a leader may wait, before taking its batch, for
+    as many values as the previous batch held when that was more than one (module docstring).
     """
 
     def __init__(
@@ -69,6 +71,8 @@ class Combiner(Generic[T]):
         self._run = run
         self._resource = resource if resource is not None else nullcontext()
         self._lock = threading.Lock()
+        self._gathered = threading.Condition(self._lock)  # a lingering leader waits on it
+        self._gather = 0  # while a leader lingers: how many queued values end its wait
         self._pending: list[_Ticket[T]] = []
         self._running = False  # a leader holds the batch role (or is being handed it)
         self._successor: _Ticket[T] | None = None  # the ticket handed the lead, until it takes it
@@ -86,6 +90,8 @@ class Combiner(Generic[T]):
             self._pending.append(ticket)
             lead = not self._running
             self._running = True
+            if self._gather and len(self._pending) >= self._gather:
+                self._gathered.notify()
         if not lead:
             try:
                 ticket.wake.acquire()  # until our batch is done, or the previous leader hands over
@@ -114,12 +120,27 @@ class Combiner(Generic[T]):
         if successor is not None:
             successor.wake.release()
 
+    def _linger_for(self, count: int) -> None:
+        """Wait until ``count`` values are queued (the submitters of the last batch are back), or
+        ``linger`` seconds have passed."""
+        end = time.monotonic() + self._linger
+        with self._gathered:
+            self._gather = count
+            try:
+                while len(self._pending) < count:
+                    left = end - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._gathered.wait(left)
+            finally:
+                self._gather = 0
+
     def _lead(self, mine: _Ticket[T]) -> None:
         """Run every queued value as one batch, then wake its submitters and the next leader."""
         error: BaseException | None = None
         try:
             if self._linger and self._last_size > 1:
-                time.sleep(self._linger)  # let the submitters of the last batch come back
+                self._linger_for(self._last_size)
             self._resource.__enter__()
         except BaseException:  # interrupted while lingering or waiting for the resource: no batch yet
             self._abandon(mine, leading=True)

@@ -52,12 +52,10 @@ FORMAT = 2
 _HUGE = 1 << 62
 _REAP_INTERVAL = 1.0
 _BINARY = getattr(os, "O_BINARY", 0)
-_PUT_LINGER = 50e-6
-"""Full durability: after a combined put of several threads, the next one waits this long for
-the threads it released to come back (see :mod:`pq_core.combine`). About the time a thread
-takes to return from ``put`` and encode its next item; small against an fsync. Same-run A/B,
-8 threads, ~100-byte dicts, 5 rounds: 7.5 instead of 4.5 items per fsync; 8 threads did 2.88x
-one thread's rate (median; 2.47-3.37) instead of 2.61x (2.42-3.09). 30-100 us measure alike."""
+_PUT_LINGER = 200e-6
+"""Full durability: after a combined put of several threads, the next one waits until as many
+puts are queued again (the threads it released came back), 200 us at most (see
+:mod:`pq_core.combine`)."""
 
 _open_queues: weakref.WeakSet[Queue] = weakref.WeakSet()
 
