@@ -220,13 +220,21 @@ class SQLiteAckQueue(SQLiteBase):
         seconds = self._lease if lease is QUEUE_DEFAULT else _check_lease(lease)
         return None if seconds is None else time.time() + seconds
 
-    def _remember(self, rows: list[tuple[int, Any]]) -> None:
-        """Keep the items handed out, by row id and by object identity (for ``ack(item)``)."""
+    def _remember(self, rows: list[tuple[int, Any, float]]) -> None:
+        """Keep the items handed out (rows of ``(id, item, timestamp)``), by row id and by
+        object identity (for ``ack(item)``)."""
+        cache, by_identity = self._unack_cache, self._by_identity
         with self._cache_lock:
-            for row_id, item in rows:
-                self._drop_cached(row_id)
-                self._unack_cache[row_id] = item
-                self._by_identity.setdefault(id(item), []).append(row_id)
+            for row in rows:
+                row_id, item = row[0], row[1]
+                if row_id in cache:  # handed out again (its lease ran out): forget the old object
+                    self._drop_cached(row_id)
+                cache[row_id] = item
+                same = by_identity.get(id(item))
+                if same is None:
+                    by_identity[id(item)] = [row_id]
+                else:
+                    same.append(row_id)
 
     def _forget(self, ids: Iterable[int]) -> None:
         with self._cache_lock:
@@ -355,23 +363,19 @@ class SQLiteAckQueue(SQLiteBase):
             if fast:
                 return self._decode_claimed(fast)
 
-        def op(conn: sqlite3.Connection) -> tuple[list[tuple[int, Any, float]], list[Corrupt], float | None]:
-            good: list[tuple[int, Any, float]] = []
-            bad: list[Corrupt] = []
-            for row in self._claim(conn, count, row_id, lease_until):
-                item = self._decode_row(conn, row)
-                if isinstance(item, Corrupt):
-                    bad.append(item)
-                else:
-                    good.append((row[0], item, row[2]))
+        def op(conn: sqlite3.Connection) -> tuple[list[tuple[Any, ...]], float | None]:
+            rows = self._claim(conn, count, row_id, lease_until)
             expiry = conn.execute(self._ack_sql.next_expiry).fetchone()[0]
             # Every lease is now known up to ``expiry``; until then (and for at most _REAP_EVERY,
             # as other connections may grant shorter ones) claims need not reap (see _claim_fast).
             soon = time.time() + _REAP_EVERY
             self._reap_after = soon if expiry is None else min(float(expiry), soon)
-            return good, bad, (expiry if not good and not bad else None)
+            return rows, expiry
 
-        return self._database().write(op, sync=False)
+        rows, expiry = self._database().write(op, sync=False)
+        if not rows:
+            return [], [], expiry
+        return self._decode_claimed(rows)  # outside the transaction, as on the fast path
 
     def _claim_fast(
         self, conn: sqlite3.Connection, count: int, lease_until: float | None
@@ -420,7 +424,7 @@ class SQLiteAckQueue(SQLiteBase):
         if row_id is None:  # fast path: most gets find an item at once (no version read needed)
             good, bad, _ = self._claim_decoded(count, None, self._lease_until(lease))
             if good:
-                self._remember([(r[0], r[1]) for r in good])
+                self._remember(good)
                 return good
             if bad:
                 raise bad[0].error
@@ -442,7 +446,7 @@ class SQLiteAckQueue(SQLiteBase):
             good, bad, state["expiry"] = self._claim_decoded(count, target, self._lease_until(lease))
             state["version"] = version  # a claim that found nothing changed no row: still current
             if good:
-                self._remember([(r[0], r[1]) for r in good])
+                self._remember(good)
                 return good
             if bad:
                 raise bad[0].error
