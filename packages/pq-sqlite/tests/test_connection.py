@@ -6,6 +6,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,3 +148,50 @@ def test_existing_database_keeps_its_page_size(tmp_path: Path) -> None:
     assert q.get() == "kept"
     q.close()
     assert _page_size(tmp_path / "data.db") == 4096
+
+
+def _grouped_inserts(db: Database, rows: list[tuple[int]]) -> list[tuple[Any, BaseException | None]]:
+    """Submit one insert per thread while the write lock is held, so they commit as one group."""
+    results: list[tuple[Any, BaseException | None]] = [(None, None)] * len(rows)
+
+    def insert(index: int) -> None:
+        try:
+            results[index] = (db.insert("INSERT INTO t (x) VALUES (?)", rows[index]), None)
+        except BaseException as exc:
+            results[index] = (None, exc)
+
+    threads = [threading.Thread(target=insert, args=(i,)) for i in range(len(rows))]
+    with db.lock:  # the first inserter leads and waits for the lock; the others queue
+        for thread in threads:
+            thread.start()
+        while len(db._writes._pending) < len(rows):
+            threading.Event().wait(0.001)
+    for thread in threads:
+        thread.join(10)
+    return results
+
+
+def test_concurrent_inserts_of_one_statement_run_as_one_executemany(db: Database) -> None:
+    """Each insert gets the id of its own row, and the group is one statement (fewer GIL hand-offs)."""
+    seen = _statements(db)
+    results = _grouped_inserts(db, [(value,) for value in range(10, 18)])
+    assert [error for _, error in results] == [None] * 8
+    by_id = dict(db.conn.execute("SELECT rowid, x FROM t").fetchall())
+    assert [by_id[row_id] for row_id, _ in results] == list(range(10, 18))
+    assert len([s for s in seen if s.startswith("INSERT")]) == 8  # traced per row, but ...
+    assert len([s for s in seen if s.startswith("BEGIN")]) == 1  # ... in one transaction
+    assert "SELECT last_insert_rowid()" in seen  # ... as one executemany
+
+
+def test_a_failing_row_of_a_grouped_insert_fails_alone(db: Database) -> None:
+    db.conn.execute(
+        "CREATE TRIGGER no_13 BEFORE INSERT ON t WHEN NEW.x = 13 BEGIN SELECT RAISE(ABORT, 'no 13'); END"
+    )
+    results = _grouped_inserts(db, [(value,) for value in range(10, 16)])
+    errors = [error for _, error in results]
+    assert isinstance(errors[3], sqlite3.IntegrityError)
+    assert [error for i, error in enumerate(errors) if i != 3] == [None] * 5
+    by_id = dict(db.conn.execute("SELECT rowid, x FROM t").fetchall())
+    assert sorted(by_id.values()) == [10, 11, 12, 14, 15]
+    assert [by_id[row_id] for i, (row_id, _) in enumerate(results) if i != 3] == [10, 11, 12, 14, 15]
+    assert not db.conn.in_transaction

@@ -298,8 +298,10 @@ class SQLiteAckQueue(SQLiteBase):
         """Add ``item``; return its id (``None`` from UniqueAckQ when an equal item is queued)."""
         data = self._encode(item)
         db = self._database()
-        # One INSERT, so it may run as its own transaction; UniqueAckQ may need a second statement.
-        row_id = db.write(lambda conn: self._insert(conn, data, time.time()), single=not self._SORT_KEYS)
+        if self._SORT_KEYS:  # UniqueAckQ may need a second statement (a finished duplicate goes)
+            row_id = db.write(lambda conn: self._insert(conn, data, time.time()))
+        else:  # one INSERT: alone, its own transaction; with others, one executemany
+            row_id = db.insert(self._ack_sql.insert, (data, time.time()))
         if row_id is not None:
             db.wakeup.notify()
         return row_id

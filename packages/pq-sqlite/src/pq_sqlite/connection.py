@@ -65,6 +65,10 @@ Measured with bench-sized dict items at ``durability="normal"``: 1024-byte pages
 the noise. (SQLite's default was 1024 until 3.12.)
 """
 
+_FULL_LINGER = 200e-6
+"""At full durability, a group commit that served several writers makes the next one wait
+until as many writes are queued again, 200 us at most (see :mod:`pq_core.combine`)."""
+
 _wakeups: dict[str, Wakeup] = {}
 _wakeups_lock = threading.Lock()
 
@@ -87,14 +91,25 @@ def is_busy(exc: BaseException) -> bool:
 
 
 class _Request:
-    """One write waiting to be committed, and its outcome."""
+    """One write waiting to be committed, and its outcome.
 
-    __slots__ = ("done", "error", "op", "result", "single", "sync")
+    ``insert`` marks a one-row INSERT (statement, parameters) whose result is the new row id:
+    a group commit runs consecutive ones of the same statement as one ``executemany``.
+    """
 
-    def __init__(self, op: Callable[[sqlite3.Connection], Any], sync: bool, single: bool) -> None:
+    __slots__ = ("done", "error", "insert", "op", "result", "single", "sync")
+
+    def __init__(
+        self,
+        op: Callable[[sqlite3.Connection], Any],
+        sync: bool,
+        single: bool,
+        insert: tuple[str, tuple[Any, ...]] | None = None,
+    ) -> None:
         self.op = op
         self.sync = sync
         self.single = single
+        self.insert = insert
         self.done = False
         self.result: Any = None
         self.error: BaseException | None = None
@@ -115,7 +130,9 @@ class Database:
         self.lock = threading.RLock()
         self.commits = 0
         self._group = 1  # writes committed together last time
-        self._writes: Combiner[_Request] = Combiner(self._commit_group, self.lock)
+        # At full durability a group waits (briefly, bounded) for its writers to come back.
+        linger = _FULL_LINGER if durability == "full" else 0.0
+        self._writes: Combiner[_Request] = Combiner(self._commit_group, self.lock, linger)
         self._closed = False
         self._sync_pragma = "FULL" if durability == "full" else "NORMAL"
         self.conn = sqlite3.connect(self.file, timeout=timeout, check_same_thread=False, isolation_level=None)
@@ -181,7 +198,25 @@ class Database:
 
     # -- writes ---------------------------------------------------------------------------
 
-    def write(self, op: Callable[[sqlite3.Connection], T], sync: bool = True, single: bool = False) -> T:
+    def insert(self, sql: str, params: tuple[Any, ...], sync: bool = True) -> int:
+        """Insert one row with ``sql`` (an INSERT that always adds a row: no ``OR IGNORE``) and
+        return its id. Inserts of the same statement that commit together run as one
+        ``executemany``, so a group of N puts crosses from Python into SQLite (and hands the GIL
+        to other threads) once instead of N times; ids stay exact, since ``AUTOINCREMENT`` gives
+        consecutive ids inside one write transaction."""
+
+        def op(conn: sqlite3.Connection) -> int:
+            return int(conn.execute(sql, params).lastrowid or 0)
+
+        return self.write(op, sync, True, (sql, params))
+
+    def write(
+        self,
+        op: Callable[[sqlite3.Connection], T],
+        sync: bool = True,
+        single: bool = False,
+        insert: tuple[str, tuple[Any, ...]] | None = None,
+    ) -> T:
         """Run ``op`` in a write transaction (possibly shared with other threads' writes).
 
         ``single=True`` promises that ``op`` runs exactly one write statement and consumes its
@@ -196,7 +231,7 @@ class Database:
                     return self._direct(op, sync)
             finally:
                 self.lock.release()
-        request = _Request(op, sync, single)
+        request = _Request(op, sync, single, insert)
         self._writes.submit(request)
         if request.error is not None:
             raise request.error
@@ -239,22 +274,50 @@ class Database:
         conn = self.conn
         with self._relaxed(any(request.sync for request in batch)):
             conn.execute("BEGIN IMMEDIATE")
-            outcomes: list[tuple[Any, BaseException | None]] = []
-            for request in batch:
-                try:
-                    outcomes.append((request.op(conn), None))
-                except sqlite3.IntegrityError as exc:  # a statement-level failure: the rest stands
-                    outcomes.append((None, exc))
-                except sqlite3.Error:
-                    raise
-                except Exception as exc:  # raised by the op before it wrote anything
-                    outcomes.append((None, exc))
-            conn.execute("COMMIT")
+            try:
+                outcomes = self._run_ops(conn, batch)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    self._rollback()  # nothing of the group stays; the caller may retry each alone
+                raise
         self.commits += 1
         for request, (result, error) in zip(batch, outcomes):
             request.result = result
             request.error = error
             request.done = True
+
+    @staticmethod
+    def _run_ops(conn: sqlite3.Connection, batch: list[_Request]) -> list[tuple[Any, BaseException | None]]:
+        """Run the batch's writes inside the open transaction: (result, error) per request.
+
+        Runs of one-row inserts of the same statement become one ``executemany``; if it fails,
+        the error propagates and the group is retried one request at a time.
+        """
+        outcomes: list[tuple[Any, BaseException | None]] = []
+        i = 0
+        while i < len(batch):
+            insert = batch[i].insert
+            if insert is not None:
+                end = i + 1
+                while end < len(batch) and (other := batch[end].insert) is not None and other[0] == insert[0]:
+                    end += 1
+                if end - i > 1:
+                    conn.executemany(insert[0], [request.insert[1] for request in batch[i:end]])  # type: ignore[index]
+                    last = int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
+                    outcomes.extend((row_id, None) for row_id in range(last - (end - i) + 1, last + 1))
+                    i = end
+                    continue
+            try:
+                outcomes.append((batch[i].op(conn), None))
+            except sqlite3.IntegrityError as exc:  # a statement-level failure: the rest stands
+                outcomes.append((None, exc))
+            except sqlite3.Error:
+                raise
+            except Exception as exc:  # raised by the op before it wrote anything
+                outcomes.append((None, exc))
+            i += 1
+        return outcomes
 
     def _direct(self, op: Callable[[sqlite3.Connection], T], sync: bool) -> T:
         """Run a single-statement ``op`` as its own transaction, retrying busy errors.

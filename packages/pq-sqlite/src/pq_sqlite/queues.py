@@ -146,8 +146,10 @@ class SQLiteQueue(SQLiteBase):
 
         if self.maxsize:
             new_id: int | None = self._bounded(op, 1, block, timeout, "put")
-        else:
+        elif unique:
             new_id = db.write(op, True, True)
+        else:  # concurrent puts of one group commit share one executemany
+            new_id = db.insert(sql, params)
         if new_id is not None:
             db.wakeup.notify()
         return new_id
