@@ -23,7 +23,8 @@ from pq_core.exceptions import Empty
 from pq_sqlite import SQLiteAckQueue, ack, owners
 
 TABLE = "ack_queue_default"
-CTX = mp.get_context("spawn")
+# Test-module workers cannot be imported by a spawned child under pytest's importlib mode.
+CTX = mp.get_context("spawn" if sys.platform == "win32" else "fork")
 
 
 def _registered(path: Path) -> list[tuple[str, int]]:
