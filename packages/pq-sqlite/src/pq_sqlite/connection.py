@@ -303,7 +303,8 @@ class Database:
                 while end < len(batch) and (other := batch[end].insert) is not None and other[0] == insert[0]:
                     end += 1
                 if end - i > 1:
-                    conn.executemany(insert[0], [request.insert[1] for request in batch[i:end]])  # type: ignore[index]
+                    rows = [request.insert[1] for request in batch[i:end] if request.insert is not None]
+                    conn.executemany(insert[0], rows)
                     last = int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
                     outcomes.extend((row_id, None) for row_id in range(last - (end - i) + 1, last + 1))
                     i = end
