@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -149,3 +151,24 @@ def test_tempdir_on_another_filesystem_is_rejected_like_1_1_0(tmp_path: Path) ->
         pytest.skip("no second filesystem to test with")
     with pytest.raises(ValueError, match="tempdir has to be located on same path filesystem"):
         Queue(str(tmp_path / "q"), tempdir="/dev/shm")
+
+
+def test_a_get_waiting_when_the_queue_closes_raises_that_it_is_closed(tmp_path: Path) -> None:
+    q = Queue(str(tmp_path / "q"))
+    outcome: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            q.get(timeout=10)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    time.sleep(0.2)  # the waiter is polling
+    q.close()
+    waiter.join(5)
+    assert not waiter.is_alive()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], ValueError)
+    assert "closed" in str(outcome[0])

@@ -681,7 +681,13 @@ class Queue:
             seen = [self._state.generation]
 
             def attempt() -> list[Any] | object:
-                if self._state.peek_generation() == seen[0] and not self._reap_due():
+                try:
+                    unchanged = self._state.peek_generation() == seen[0]
+                except (OSError, ValueError):  # the files closed under us: say so if that is why
+                    if not self._ready:
+                        self._not_ready()
+                    raise
+                if unchanged and not self._reap_due():
                     return NOTHING
                 found = self._try_get(limit)
                 if found is NOTHING:
