@@ -27,7 +27,12 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Combiner"]
+__all__ = ["FSYNC_LINGER", "Combiner"]
+
+FSYNC_LINGER = 200e-6
+"""The linger for batches that end in an fsync (both backends' full-durability writes): long
+enough for released threads to come back with their next value, short beside an fsync.
+Measured with 8 threads and ~100-byte items: ~8 values per fsync instead of ~4.5."""
 
 T = TypeVar("T")
 

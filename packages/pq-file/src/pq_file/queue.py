@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 from pq_core.capabilities import Capabilities
 from pq_core.codec import decode_stream, encode_stream, ensure_available
-from pq_core.combine import Combiner
+from pq_core.combine import FSYNC_LINGER, Combiner
 from pq_core.deadline import Deadline
 from pq_core.durability import check_durability
 from pq_core.exceptions import CorruptionError, Empty, Full, SerializationError
@@ -52,10 +52,6 @@ FORMAT = 2
 _HUGE = 1 << 62
 _REAP_INTERVAL = 1.0
 _BINARY = getattr(os, "O_BINARY", 0)
-_PUT_LINGER = 200e-6
-"""Full durability: after a combined put of several threads, the next one waits until as many
-puts are queued again (the threads it released came back), 200 us at most (see
-:mod:`pq_core.combine`)."""
 
 _open_queues: weakref.WeakSet[Queue] = weakref.WeakSet()
 
@@ -171,9 +167,10 @@ class Queue:
         self._wakeup = Wakeup()
         self._tasks = TaskCounter()
         self._sync = GroupSync() if self._full else None
-        # Full durability: puts from several threads at once share one write and one fsync.
+        # Full durability: puts from several threads at once share one write and one fsync (after
+        # a shared one, the next waits briefly for the released threads: see pq_core.combine).
         self._puts: Combiner[list[bytes]] | None = (
-            Combiner(self._put_together, linger=_PUT_LINGER) if self._full else None
+            Combiner(self._put_together, linger=FSYNC_LINGER) if self._full else None
         )
         self._head_lock = threading.Lock()  # the head file's fd may not close while a put syncs it
         self._reader = ChunkReader(self.path)

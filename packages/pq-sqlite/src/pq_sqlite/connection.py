@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from pq_core.combine import Combiner
+from pq_core.combine import FSYNC_LINGER, Combiner
 from pq_core.durability import Durability
 from pq_core.waiting import Wakeup
 
@@ -64,10 +64,6 @@ Measured with bench-sized dict items at ``durability="normal"``: 1024-byte pages
 25% and ack about 20% faster than 4096; with 1 KB and 8 KB items the difference was within
 the noise. (SQLite's default was 1024 until 3.12.)
 """
-
-_FULL_LINGER = 200e-6
-"""At full durability, a group commit that served several writers makes the next one wait
-until as many writes are queued again, 200 us at most (see :mod:`pq_core.combine`)."""
 
 _wakeups: dict[str, Wakeup] = {}
 _wakeups_lock = threading.Lock()
@@ -131,7 +127,7 @@ class Database:
         self.commits = 0
         self._group = 1  # writes committed together last time
         # At full durability a group waits (briefly, bounded) for its writers to come back.
-        linger = _FULL_LINGER if durability == "full" else 0.0
+        linger = FSYNC_LINGER if durability == "full" else 0.0
         self._writes: Combiner[_Request] = Combiner(self._commit_group, self.lock, linger)
         self._closed = False
         self._sync_pragma = "FULL" if durability == "full" else "NORMAL"

@@ -65,7 +65,7 @@ def prepare(
     the migration added their columns.
     """
     sql = QueueStatements(SQLITE, kind, table)
-    indexes = [*sql.create_indexes(), *(extra_ddl(sql) if extra_ddl else ())]
+    ddl = [*sql.create_indexes(), *(extra_ddl(sql) if extra_ddl else ())]
 
     def op(conn: sqlite3.Connection) -> str:
         file_version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -97,7 +97,7 @@ def prepare(
                         if column.name not in present:
                             conn.execute(sql.add_column(column))
             version = max(version, kind.version)
-        for statement in indexes:
+        for statement in ddl:
             conn.execute(statement)
         if row is None or row[0] != version:
             conn.execute(
