@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -40,3 +41,23 @@ def test_reset_to_zero_releases_joiners() -> None:
     counter.reset(0)
     waiter.join(timeout=5)
     assert released.is_set()
+
+
+def test_the_last_done_wakes_every_thread_already_waiting_in_join() -> None:
+    """done() only notifies when someone waits: the joiners must be seen, and all woken."""
+    counter = TaskCounter(unfinished=2)
+    woken: list[bool] = []
+    joiners = [threading.Thread(target=lambda: woken.append(counter.join(timeout=10))) for _ in range(3)]
+    for joiner in joiners:
+        joiner.start()
+    deadline = time.monotonic() + 5
+    while counter._joiners < 3 and time.monotonic() < deadline:  # all three are inside wait()
+        time.sleep(0.001)
+    assert counter._joiners == 3
+    counter.done()
+    assert woken == []
+    counter.done()
+    for joiner in joiners:
+        joiner.join(timeout=5)
+    assert woken == [True, True, True]
+    assert counter._joiners == 0

@@ -28,6 +28,7 @@ class TaskCounter:
     def __init__(self, unfinished: int = 0) -> None:
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
+        self._joiners = 0  # threads waiting in join(): done() notifies only when there are any
         self._unfinished = unfinished
 
     @property
@@ -49,14 +50,18 @@ class TaskCounter:
 
     def done(self, count: int = 1) -> None:
         """Mark ``count`` tasks done; ``ValueError`` if that is more than are unfinished."""
-        with self._cond:
+        with self._lock:  # the Condition's own lock: join() checks and waits under it
             if count > self._unfinished:
                 raise ValueError("task_done() called too many times.")
             self._unfinished -= count
-            if self._unfinished == 0:
+            if self._unfinished == 0 and self._joiners:
                 self._cond.notify_all()
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait until no task is unfinished; return False if ``timeout`` ran out first."""
         with self._cond:
-            return self._cond.wait_for(lambda: self._unfinished <= 0, timeout)
+            self._joiners += 1
+            try:
+                return self._cond.wait_for(lambda: self._unfinished <= 0, timeout)
+            finally:
+                self._joiners -= 1
