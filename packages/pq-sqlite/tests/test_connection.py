@@ -1,4 +1,5 @@
-"""The connection layer: unsynced commits relax to NORMAL (never OFF); group commit under steady load."""
+"""The connection layer: unsynced commits run at NORMAL (never OFF), synced ones at FULL; group
+commit under steady load; the single-statement path."""
 
 from __future__ import annotations
 
@@ -34,12 +35,44 @@ def _statements(db: Database) -> list[str]:
     return seen
 
 
-def test_unsynced_direct_write_runs_at_normal_then_full_again(db: Database) -> None:
-    """A single-statement unsynced write (the uncontended path) commits at NORMAL, not OFF."""
+def test_unsynced_direct_write_runs_at_normal_and_the_next_synced_one_at_full(db: Database) -> None:
+    """A single-statement unsynced write (the uncontended path) commits at NORMAL, not OFF; the
+    next synced write switches back to FULL."""
     seen = _statements(db)
     assert db.write(_level, sync=False, single=True) == NORMAL
-    assert _level(db.conn) == FULL
+    assert db.write(_level, sync=True, single=True) == FULL
     assert not [s for s in seen if "OFF" in s.upper()]
+
+
+def test_the_setting_is_switched_only_when_it_changes(db: Database) -> None:
+    """Runs of unsynced (or synced) commits cost no PRAGMA; each change of kind costs one."""
+    seen = _statements(db)
+    for sync in (False, False, False, True, True, False):
+        db.statement("INSERT INTO t VALUES (?)", (1,), sync)
+    assert [s for s in seen if "synchronous" in s] == [
+        "PRAGMA synchronous=NORMAL",
+        "PRAGMA synchronous=FULL",
+        "PRAGMA synchronous=NORMAL",
+    ]
+
+
+def test_every_commit_path_syncs_after_an_unsynced_one(db: Database) -> None:
+    """Whatever path commits next (statement, grouped write, lone queued request, statements
+    outside a transaction), a synced commit after an unsynced one runs at FULL."""
+
+    def insert_level(conn: sqlite3.Connection) -> int:
+        conn.execute("INSERT INTO t VALUES (1)")
+        return _level(conn)
+
+    db.statement("INSERT INTO t VALUES (?)", (1,), False)
+    assert db.write(insert_level) == FULL
+    db.statement("INSERT INTO t VALUES (?)", (1,), False)
+    request = _Request(_level, True, True)
+    db._run([request])
+    assert request.result == FULL
+    db.statement("INSERT INTO t VALUES (?)", (1,), False)
+    db.execute_outside_transaction("PRAGMA wal_checkpoint(PASSIVE)")
+    assert _level(db.conn) == FULL
 
 
 def test_unsynced_grouped_write_runs_at_normal(db: Database) -> None:
@@ -51,7 +84,6 @@ def test_unsynced_grouped_write_runs_at_normal(db: Database) -> None:
         return _level(conn)
 
     assert db.write(op, sync=False) == NORMAL
-    assert _level(db.conn) == FULL
     assert "COMMIT" in seen
     assert not [s for s in seen if "OFF" in s.upper()]
 
@@ -63,11 +95,12 @@ def test_unsynced_autocommit_request_runs_at_normal(db: Database) -> None:
     assert request.done
     assert request.error is None
     assert request.result == NORMAL
-    assert _level(db.conn) == FULL
 
 
-def test_a_synced_write_in_the_batch_keeps_full(db: Database) -> None:
-    """One synced write makes the shared commit synced; a failing op still restores FULL."""
+def test_a_synced_write_in_the_batch_makes_it_full(db: Database) -> None:
+    """One synced write makes the shared commit synced; after a failing unsynced op the next
+    synced commit is still FULL."""
+    db.write(_level, sync=False, single=True)
     unsynced = _Request(_level, False, False)
     synced = _Request(_level, True, False)
     db._run([unsynced, synced])
@@ -78,7 +111,7 @@ def test_a_synced_write_in_the_batch_keeps_full(db: Database) -> None:
 
     with pytest.raises(sqlite3.OperationalError):
         db.write(broken, sync=False, single=True)
-    assert _level(db.conn) == FULL
+    assert db.write(_level, single=True) == FULL
 
 
 def test_normal_durability_never_switches(tmp_path: Path) -> None:
@@ -86,6 +119,7 @@ def test_normal_durability_never_switches(tmp_path: Path) -> None:
     database = Database(str(tmp_path), None, 5.0, "normal")
     seen = _statements(database)
     assert database.write(_level, sync=False, single=True) == NORMAL
+    assert database.statement("SELECT 1", (), False) == [(1,)]
     assert not [s for s in seen if "synchronous=" in s]
     database.close()
 
@@ -195,3 +229,34 @@ def test_a_failing_row_of_a_grouped_insert_fails_alone(db: Database) -> None:
     assert sorted(by_id.values()) == [10, 11, 12, 14, 15]
     assert [by_id[row_id] for i, (row_id, _) in enumerate(results) if i != 3] == [10, 11, 12, 14, 15]
     assert not db.conn.in_transaction
+
+
+def test_statement_returns_rows_or_the_change_count(db: Database) -> None:
+    """``statement`` runs one write to its end: RETURNING rows by default, or ``CHANGED``."""
+    from pq_sqlite.connection import CHANGED
+
+    assert db.statement("INSERT INTO t VALUES (?) RETURNING x", (7,)) == [(7,)]
+    assert db.statement("UPDATE t SET x = x + 1", (), True, CHANGED) == 1
+    assert db.conn.execute("SELECT x FROM t").fetchall() == [(8,)]
+
+
+def test_statement_waits_out_another_connections_write_lock(db: Database) -> None:
+    """A statement that meets "database is locked" is retried (within ``timeout``), not raised."""
+    other = sqlite3.connect(db.file, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO t VALUES (1)")
+    db.conn.execute("PRAGMA busy_timeout=0")  # fail fast inside SQLite: the retry is ours
+    release = threading.Timer(0.2, lambda: other.execute("COMMIT"))
+    release.start()
+    try:
+        assert db.statement("INSERT INTO t VALUES (?) RETURNING x", (2,)) == [(2,)]
+    finally:
+        release.join()
+        other.close()
+    assert sorted(db.conn.execute("SELECT x FROM t").fetchall()) == [(1,), (2,)]
+
+
+def test_statement_on_a_closed_database_raises(db: Database) -> None:
+    db.close()
+    with pytest.raises(sqlite3.ProgrammingError, match="closed queue"):
+        db.statement("INSERT INTO t VALUES (?)", (1,))

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from pq_core.capabilities import Capabilities
-from pq_core.deadline import Deadline
+from pq_core.deadline import Deadline, check_timeout
 from pq_core.exceptions import Empty
 from pq_core.sql import QueueStatements
 from pq_core.stats import Stats
@@ -35,7 +35,7 @@ from pq_core.waiting import DEFAULT_POLL_INTERVAL, NOTHING, _Nothing
 
 from . import owners
 from .base import Corrupt, SQLiteBase
-from .connection import HAS_RETURNING
+from .connection import CHANGED, HAS_RETURNING
 from .lease import AckStatements
 
 __all__ = ["AckStatus", "FIFOSQLiteAckQueue", "FILOSQLiteAckQueue", "SQLiteAckQueue", "UniqueAckQ"]
@@ -220,7 +220,7 @@ class SQLiteAckQueue(SQLiteBase):
         seconds = self._lease if lease is QUEUE_DEFAULT else _check_lease(lease)
         return None if seconds is None else time.time() + seconds
 
-    def _remember(self, rows: list[tuple[int, Any, float]]) -> None:
+    def _remember(self, rows: Iterable[tuple[int, Any, float]]) -> None:
         """Keep the items handed out (rows of ``(id, item, timestamp)``), by row id and by
         object identity (for ``ack(item)``)."""
         cache, by_identity = self._unack_cache, self._by_identity
@@ -254,11 +254,12 @@ class SQLiteAckQueue(SQLiteBase):
 
     def _resolve(self, item: Any, id: Any) -> int | None:
         """The row id meant by ``item`` or ``id`` (1.1.0 rules), ``None`` if nothing matches."""
-        if id is not None and item is not None and item is not NO_ITEM:
+        if id is None:
+            if item is NO_ITEM:
+                raise ValueError("Specify an id or an item.")
+        elif item is not None and item is not NO_ITEM:
             raise ValueError("Specify an id or an item, not both.")
-        if id is None and item is NO_ITEM:
-            raise ValueError("Specify an id or an item.")
-        if id is not None:
+        else:
             row_id = _id_of(id)
             if row_id is None:
                 raise TypeError(f"id must be an int, an all-digit str or a raw dict with 'pqid', not {id!r}")
@@ -359,9 +360,7 @@ class SQLiteAckQueue(SQLiteBase):
     ) -> tuple[list[tuple[int, Any, float]], list[Corrupt], float | None]:
         """Claim rows: the decoded ones, rows quarantined instead, and (if none) the next lease expiry."""
         if row_id is None and HAS_RETURNING:
-            fast = self._database().write(
-                lambda conn: self._claim_fast(conn, count, lease_until), sync=False, single=True
-            )
+            fast = self._claim_fast(count, lease_until)
             if fast:
                 return self._decode_claimed(fast)
 
@@ -379,9 +378,7 @@ class SQLiteAckQueue(SQLiteBase):
             return [], [], expiry
         return self._decode_claimed(rows)  # outside the transaction, as on the fast path
 
-    def _claim_fast(
-        self, conn: sqlite3.Connection, count: int, lease_until: float | None
-    ) -> list[tuple[Any, ...]] | None:
+    def _claim_fast(self, count: int, lease_until: float | None) -> list[tuple[Any, ...]] | None:
         """Claim without the reap, when no lease it knows of has run out (``None``: take the full path).
 
         The last full claim recorded the earliest lease expiry, capped at :data:`_REAP_EVERY`
@@ -393,19 +390,28 @@ class SQLiteAckQueue(SQLiteBase):
         """
         if time.time() >= self._reap_after:
             return None
+        db = self._database()
         if count == 1:
-            rows = conn.execute(self._ack_sql.claim_one, (self._owner, lease_until)).fetchall()
+            rows: list[tuple[Any, ...]] = db.statement(
+                self._ack_sql.claim_one, (self._owner, lease_until), False
+            )
         else:
-            rows = conn.execute(self._ack_sql.claim_next, (self._owner, lease_until, count)).fetchall()
+            rows = db.statement(self._ack_sql.claim_next, (self._owner, lease_until, count), False)
             rows.sort(key=lambda row: row[3], reverse=self._LIFO)  # RETURNING gives no set order
         if rows and lease_until is not None and lease_until < self._reap_after:
-            self._reap_after = lease_until
+            self._reap_after = lease_until  # threads racing here can only make it later by < _REAP_EVERY
         return rows
 
     def _decode_claimed(
         self, rows: list[tuple[Any, ...]]
     ) -> tuple[list[tuple[int, Any, float]], list[Corrupt], None]:
         """Decode rows already claimed; the undecodable ones go to quarantine (still held: removed)."""
+        if len(rows) == 1:  # the common case, without the lists of the general one
+            row = rows[0]
+            try:
+                return [(row[0], self._serializer.loads(row[1]), row[2])], [], None
+            except Exception:
+                pass  # decoded (and quarantined) again below
         good, items, bad = self._decode_taken(rows, held=True)
         return [(row[0], item, row[2]) for row, item in zip(good, items)], bad, None
 
@@ -483,6 +489,20 @@ class SQLiteAckQueue(SQLiteBase):
         lease: float | None = QUEUE_DEFAULT,
     ) -> Any:
         """Hand out the next ready item (or item ``id``), held until ack or until ``lease`` runs out."""
+        if id is None and lease is QUEUE_DEFAULT and not next_in_order and self._marked_held:
+            # The common call: one claim statement when no known lease has run out (_claim_fast).
+            if block and timeout is not None:
+                check_timeout(timeout)
+            lease_until = None if self._lease is None else time.time() + self._lease
+            claimed = self._claim_fast(1, lease_until)
+            if claimed:
+                row = claimed[0]
+                try:
+                    got = (row[0], self._serializer.loads(row[1]), row[2])
+                except Exception:  # quarantined by the general decoder
+                    raise self._decode_claimed(claimed)[1][0].error from None
+                self._remember((got,))
+                return {"pqid": got[0], "data": got[1], "timestamp": got[2]} if raw else got[1]
         row_id = _id_of(id) if id is not None else None
         if row_id is None and next_in_order:
             raise ValueError("'next_in_order' requires the preceding 'id' be specified.")
@@ -520,6 +540,13 @@ class SQLiteAckQueue(SQLiteBase):
 
     def _finish(self, row_id: int, status: int) -> int | None:
         s = self._ack_sql
+        db = self._database()
+        if not self._retain:  # the common case: one statement, then (rarely) one read
+            found = db.statement(s.finish, (status, row_id), True, CHANGED)
+            if not found:  # not in flight: still report the id of a row that exists (1.1.0)
+                found = db.read(lambda conn: conn.execute(s.status_of, (row_id,)).fetchone()) is not None
+            self._forget((row_id,))
+            return row_id if found else None
 
         trim = self._trim_due(1)
 

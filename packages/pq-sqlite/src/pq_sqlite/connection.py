@@ -23,8 +23,10 @@ Durability: WAL journal always (files ``-wal``/``-shm`` beside the database);
 ``synchronous=FULL`` for ``"full"`` (each commit is fsynced) and ``NORMAL`` for ``"normal"``
 (a killed process loses nothing; an OS crash may lose the last commits, never corrupts).
 
-Unsynced commits (``sync=False``) at ``"full"`` switch the connection to ``NORMAL`` for that one
-commit (:meth:`Database._relaxed`), never to ``OFF``. The difference matters in WAL mode: an
+Unsynced commits (``sync=False``) at ``"full"`` run with the connection at ``NORMAL``, never
+``OFF`` (:meth:`Database._sync_for`: the setting is switched only when it differs from what
+the next commit needs, so a run of unsynced claims, or of synced puts, costs no PRAGMA round
+trips, and a get+ack pair costs two). The difference matters in WAL mode: an
 automatic checkpoint can run inside any commit, copying WAL pages into the database file and
 then letting the next writer restart the WAL from its beginning. Under ``NORMAL`` that
 checkpoint fsyncs the database file before the WAL may be reused; under ``OFF`` it does not,
@@ -35,20 +37,20 @@ WAL fsync of the commit itself, which is all an unsynced commit wants to save.
 
 from __future__ import annotations
 
+import operator
 import os
 import random
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pq_core.combine import FSYNC_LINGER, Combiner
 from pq_core.durability import Durability
 from pq_core.waiting import Wakeup
 
-__all__ = ["HAS_RETURNING", "Database", "is_busy"]
+__all__ = ["CHANGED", "HAS_RETURNING", "ROWS", "Database", "is_busy"]
 
 T = TypeVar("T")
 
@@ -64,6 +66,12 @@ Measured with bench-sized dict items at ``durability="normal"``: 1024-byte pages
 25% and ack about 20% faster than 4096; with 1 KB and 8 KB items the difference was within
 the noise. (SQLite's default was 1024 until 3.12.)
 """
+
+ROWS: Callable[[sqlite3.Cursor], Any] = sqlite3.Cursor.fetchall
+"""``Database.statement``'s default result: every row the statement returned (RETURNING)."""
+
+CHANGED: Callable[[sqlite3.Cursor], Any] = operator.attrgetter("rowcount")
+"""``Database.statement`` result: how many rows the statement changed."""
 
 _wakeups: dict[str, Wakeup] = {}
 _wakeups_lock = threading.Lock()
@@ -131,6 +139,8 @@ class Database:
         self._writes: Combiner[_Request] = Combiner(self._commit_group, self.lock, linger)
         self._closed = False
         self._sync_pragma = "FULL" if durability == "full" else "NORMAL"
+        self._relaxable = durability == "full"  # unsynced commits may skip the WAL fsync
+        self._synced = True  # the connection is at _sync_pragma (False: NORMAL for unsynced commits)
         self.conn = sqlite3.connect(self.file, timeout=timeout, check_same_thread=False, isolation_level=None)
         try:
             self._retry(self._configure)
@@ -180,17 +190,15 @@ class Database:
         except sqlite3.Error:
             pass
 
-    @contextmanager
-    def _relaxed(self, sync: bool) -> Iterator[None]:
-        """Commit without the WAL fsync inside (``NORMAL``, never ``OFF``) when ``sync`` is False at full."""
-        if sync or self.durability != "full":
-            yield
-            return
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        try:
-            yield
-        finally:
-            self.conn.execute(f"PRAGMA synchronous={self._sync_pragma}")
+    def _sync_for(self, sync: bool) -> None:
+        """Set the connection up for the next commit: fsynced (``sync``) or not, at full durability.
+
+        Unsynced means ``NORMAL``, never ``OFF`` (module docstring). Called with the connection
+        lock held, before every commit; the PRAGMA runs only when the setting changes.
+        """
+        if self._relaxable and sync != self._synced:
+            self.conn.execute("PRAGMA synchronous=FULL" if sync else "PRAGMA synchronous=NORMAL")
+            self._synced = sync
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -205,6 +213,38 @@ class Database:
             return int(conn.execute(sql, params).lastrowid or 0)
 
         return self.write(op, sync, True, (sql, params))
+
+    def statement(
+        self,
+        sql: str,
+        params: tuple[Any, ...],
+        sync: bool = True,
+        result: Callable[[sqlite3.Cursor], Any] = ROWS,
+    ) -> Any:
+        """Run one write statement to its end as its own transaction; return ``result(cursor)``.
+
+        The hot path of single gets, claims and acks: ``write(op, sync, single=True)`` with the
+        uncontended case spelled out (no closure, no extra frames). When a commit is running or
+        queued, or a busy error must be retried, it takes the general path, which groups and
+        retries as :meth:`write` does.
+        """
+        if self._group <= 1 and self.lock.acquire(False):
+            try:
+                if self._writes.idle and not self._closed:  # no batch waits for the lock
+                    if self._relaxable and sync != self._synced:
+                        self._sync_for(sync)
+                    try:
+                        value = result(self.conn.execute(sql, params))
+                    except sqlite3.OperationalError as exc:
+                        if not is_busy(exc):
+                            raise
+                        # A busy statement changed nothing: retry it the general way below.
+                    else:
+                        self.commits += 1
+                        return value
+            finally:
+                self.lock.release()
+        return self.write(lambda conn: result(conn.execute(sql, params)), sync, True)
 
     def write(
         self,
@@ -268,15 +308,15 @@ class Database:
 
     def _commit(self, batch: list[_Request]) -> None:
         conn = self.conn
-        with self._relaxed(any(request.sync for request in batch)):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                outcomes = self._run_ops(conn, batch)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    self._rollback()  # nothing of the group stays; the caller may retry each alone
-                raise
+        self._sync_for(any(request.sync for request in batch))
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            outcomes = self._run_ops(conn, batch)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                self._rollback()  # nothing of the group stays; the caller may retry each alone
+            raise
         self.commits += 1
         for request, (result, error) in zip(batch, outcomes):
             request.result = result
@@ -319,38 +359,32 @@ class Database:
     def _direct(self, op: Callable[[sqlite3.Connection], T], sync: bool) -> T:
         """Run a single-statement ``op`` as its own transaction, retrying busy errors.
 
-        The hot path of every uncontended put and get: :meth:`_relaxed` is spelled out here
-        because a generator-based context manager costs more than the checks it wraps.
+        The hot path of every uncontended put and get.
         """
         if self._closed:
             self._check_open()
         conn = self.conn
-        relax = not sync and self.durability == "full"
-        if relax:
-            conn.execute("PRAGMA synchronous=NORMAL")
+        if self._relaxable and sync != self._synced:
+            self._sync_for(sync)
         try:
-            try:
-                result = op(conn)
-            except sqlite3.OperationalError as exc:
-                if not is_busy(exc):
-                    raise
-                result = self._retry(lambda: op(conn))
-        finally:
-            if relax:
-                conn.execute(f"PRAGMA synchronous={self._sync_pragma}")
+            result = op(conn)
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            result = self._retry(lambda: op(conn))
         self.commits += 1
         return result
 
     def _autocommit(self, request: _Request) -> None:
-        with self._relaxed(request.sync):
-            try:
-                request.result = request.op(self.conn)
-            except sqlite3.IntegrityError as exc:
-                request.error = exc
-            except sqlite3.Error:
-                raise
-            except Exception as exc:
-                request.error = exc
+        self._sync_for(request.sync)
+        try:
+            request.result = request.op(self.conn)
+        except sqlite3.IntegrityError as exc:
+            request.error = exc
+        except sqlite3.Error:
+            raise
+        except Exception as exc:
+            request.error = exc
         self.commits += 1
         request.done = True
 
@@ -358,6 +392,7 @@ class Database:
         """Run a statement that cannot be inside a transaction (VACUUM, checkpoints)."""
         with self.lock:
             self._check_open()
+            self._sync_for(True)
             self._retry(lambda: self.conn.execute(sql).fetchall())
 
     def execute_script_outside_transaction(self, sql: str) -> None:
@@ -365,6 +400,7 @@ class Database:
         # PRAGMA incremental_vacuum frees one page per step and execute() steps it only once.
         with self.lock:
             self._check_open()
+            self._sync_for(True)
             self._retry(lambda: self.conn.executescript(sql))
 
     # -- reads ----------------------------------------------------------------------------

@@ -222,7 +222,10 @@ class SQLiteQueue(SQLiteBase):
         else:
             claim = self._claimer(resolve_id(id))
         row: Row = self._wait_for(claim, block, timeout, "get")
-        self._got([row[0]])
+        if self.auto_commit:
+            self._tasks.add(1)
+        else:
+            self._got([row[0]])
         if self.maxsize:
             self._database().wakeup.notify()  # a put waiting for room may go on
         if raw:
@@ -249,13 +252,10 @@ class SQLiteQueue(SQLiteBase):
             take = sql.own_id if want else sql.own_next
             pick, remove = (sql.select_id, sql.claim_id) if want else (sql.select_next, sql.claim_id)
 
-        if HAS_RETURNING:
+        # A claim under auto_commit=False need not be fsynced: losing it only means redelivery.
+        sync = self.auto_commit
 
-            def op(conn: sqlite3.Connection) -> Any:
-                rows = conn.execute(take, params).fetchall()  # to the end: the statement commits
-                return rows[0] if rows else NOTHING
-
-        else:  # pragma: no cover - SQLite older than 3.35
+        if not HAS_RETURNING:  # pragma: no cover - SQLite older than 3.35
 
             def op(conn: sqlite3.Connection) -> Any:
                 row = conn.execute(pick, params[-1:] if want else ()).fetchone()
@@ -263,11 +263,6 @@ class SQLiteQueue(SQLiteBase):
                     return NOTHING
                 conn.execute(remove, (row[0],) if self.auto_commit else (self._owner, row[0]))
                 return (row[0], decode(conn, row), row[2])
-
-        # A claim under auto_commit=False need not be fsynced: losing it only means redelivery.
-        sync = self.auto_commit
-
-        if not HAS_RETURNING:  # pragma: no cover - SQLite older than 3.35
 
             def claim_in_steps() -> Any:
                 result = db.write(op, sync)
@@ -279,11 +274,13 @@ class SQLiteQueue(SQLiteBase):
 
         loads = self._serializer.loads
         held = not self.auto_commit  # a claimed row stays in the table under our owner token
+        statement = db.statement
 
         def claim() -> Any:  # the hot path of every get: one statement, then decode
-            row = db.write(op, sync, True)
-            if row is NOTHING:
+            rows = statement(take, params, sync)
+            if not rows:
                 return NOTHING
+            row = rows[0]
             try:
                 item = loads(row[1])
             except Exception:  # decoded outside the claim: quarantined in a second step
