@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from pq_sqlite import SQLiteQueue
-from pq_sqlite.connection import PAGE_SIZE, Database, _Request
+from pq_sqlite import SQLiteQueue, UniqueAckQ, UniqueQ
+from pq_sqlite.connection import PAGE_SIZE, UNIQUE_PAGE_SIZE, Database, _Request
 
 FULL, NORMAL = 2, 1
 
@@ -168,6 +168,26 @@ def test_new_database_gets_small_pages_and_incremental_vacuum(tmp_path: Path) ->
     conn = sqlite3.connect(tmp_path / "data.db")
     assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # both settings took effect
     conn.close()
+
+
+@pytest.mark.parametrize("cls", [UniqueQ, UniqueAckQ])
+def test_a_unique_queue_makes_its_new_file_with_larger_pages(tmp_path: Path, cls: type) -> None:
+    """Unique tables index the item bytes: a file they create gets 4 KB pages; a plain queue
+    opened in it afterwards shares them, and a unique queue in a 1 KB file keeps 1 KB."""
+    q = cls(str(tmp_path / "u"))
+    q.put("x")
+    q.close()
+    assert _page_size(tmp_path / "u" / "data.db") == UNIQUE_PAGE_SIZE == 4096
+    plain = SQLiteQueue(str(tmp_path / "u"))
+    plain.put("y")
+    assert plain.get() == "y"
+    plain.close()
+    SQLiteQueue(str(tmp_path / "p")).close()
+    q = cls(str(tmp_path / "p"))
+    q.put("z")
+    assert q.get() == "z"
+    q.close()
+    assert _page_size(tmp_path / "p" / "data.db") == PAGE_SIZE
 
 
 def test_existing_database_keeps_its_page_size(tmp_path: Path) -> None:

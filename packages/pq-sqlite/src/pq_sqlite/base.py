@@ -38,7 +38,7 @@ from pq_core.stats import Stats
 from pq_core.waiting import NOTHING, _Nothing
 
 from . import owners
-from .connection import Database
+from .connection import PAGE_SIZE, UNIQUE_PAGE_SIZE, Database
 from .schema import QUARANTINE, Table, prepare
 
 __all__ = ["Corrupt", "SQLiteBase"]
@@ -98,7 +98,8 @@ class SQLiteBase:
         self.durability = check_durability(durability)
         kind = KINDS[self._KIND]
         table = table_name(kind, name)
-        self._db = Database(path, db_file_name, float(timeout), self.durability)
+        page_size = UNIQUE_PAGE_SIZE if kind.unique else PAGE_SIZE  # for a file this table creates
+        self._db = Database(path, db_file_name, float(timeout), self.durability, page_size)
         try:
             self._table: Table = prepare(self._db, kind, table, self._extra_ddl)
         except BaseException:

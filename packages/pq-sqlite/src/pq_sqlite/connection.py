@@ -67,6 +67,15 @@ Measured with bench-sized dict items at ``durability="normal"``: 1024-byte pages
 the noise. (SQLite's default was 1024 until 3.12.)
 """
 
+UNIQUE_PAGE_SIZE = 4096
+"""Page size of a new file whose first table keeps its items unique (``UNIQUE (data)``).
+
+There an index entry is as large as the item, so 1 KB pages hold only a handful of them and
+the index grows deep and splits often. Measured with bench-sized dict items at ``normal``
+(raw sqlite3, same schema): 4096-byte pages put batches about 40% faster and get single items
+15-45% faster than 1024, single puts within the noise.
+"""
+
 ROWS: Callable[[sqlite3.Cursor], Any] = sqlite3.Cursor.fetchall
 """``Database.statement``'s default result: every row the statement returned (RETURNING)."""
 
@@ -122,7 +131,14 @@ class _Request:
 class Database:
     """A connection to one SQLite file (or ``:memory:``) with locking, retries and group commit."""
 
-    def __init__(self, path: str, db_file_name: str | None, timeout: float, durability: Durability) -> None:
+    def __init__(
+        self,
+        path: str,
+        db_file_name: str | None,
+        timeout: float,
+        durability: Durability,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
         self.memory = path == ":memory:"
         if self.memory:
             self.file = ":memory:"
@@ -139,6 +155,7 @@ class Database:
         self._writes: Combiner[_Request] = Combiner(self._commit_group, self.lock, linger)
         self._closed = False
         self._sync_pragma = "FULL" if durability == "full" else "NORMAL"
+        self._page_size = page_size  # for a new file only
         self._relaxable = durability == "full"  # unsynced commits may skip the WAL fsync
         self._synced = True  # the connection is at _sync_pragma (False: NORMAL for unsynced commits)
         self.conn = sqlite3.connect(self.file, timeout=timeout, check_same_thread=False, isolation_level=None)
@@ -153,7 +170,7 @@ class Database:
     def _configure(self) -> None:
         conn = self.conn
         # Both only take effect on a database without tables, and page_size must come first.
-        conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
+        conn.execute(f"PRAGMA page_size={int(self._page_size)}")
         conn.execute("PRAGMA auto_vacuum=INCREMENTAL")  # new files can give pages back
         if not self.memory:
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
