@@ -228,7 +228,7 @@ class SQLiteAckQueue(SQLiteBase):
             for row in rows:
                 row_id, item = row[0], row[1]
                 if row_id in cache:  # handed out again (its lease ran out): forget the old object
-                    self._drop_cached(row_id)
+                    self._drop_cached((row_id,))
                 cache[row_id] = item
                 same = by_identity.get(id(item))
                 if same is None:
@@ -238,19 +238,20 @@ class SQLiteAckQueue(SQLiteBase):
 
     def _forget(self, ids: Iterable[int]) -> None:
         with self._cache_lock:
-            for row_id in ids:
-                self._drop_cached(row_id)
+            self._drop_cached(ids)
 
-    def _drop_cached(self, row_id: int) -> None:
-        """Remove one row from both caches (caller holds ``_cache_lock``)."""
-        if row_id not in self._unack_cache:
-            return
-        key = id(self._unack_cache.pop(row_id))
-        same = self._by_identity.get(key)
-        if same is not None:
-            same.remove(row_id)
-            if not same:
-                del self._by_identity[key]
+    def _drop_cached(self, ids: Iterable[int]) -> None:
+        """Remove rows from both caches (caller holds ``_cache_lock``)."""
+        cache, by_identity = self._unack_cache, self._by_identity
+        for row_id in ids:
+            if row_id not in cache:
+                continue
+            key = id(cache.pop(row_id))
+            same = by_identity.get(key)
+            if same is not None:
+                same.remove(row_id)
+                if not same:
+                    del by_identity[key]
 
     def _resolve(self, item: Any, id: Any) -> int | None:
         """The row id meant by ``item`` or ``id`` (1.1.0 rules), ``None`` if nothing matches."""
@@ -267,19 +268,30 @@ class SQLiteAckQueue(SQLiteBase):
         if isinstance(item, dict) and "pqid" in item:
             return _id_of(item)
         with self._cache_lock:
-            # The cache holds a reference to every item in it, so no two live items share an id().
-            matches = list(self._by_identity.get(builtins.id(item), ()))  # ``id`` is the argument here
+            return self._held_as(item)
+
+    def _held_as(self, item: Any) -> int | None:
+        """The row handed out as the object ``item``, if any (caller holds ``_cache_lock``)."""
+        # The cache holds a reference to every item in it, so no two live items share an id().
+        matches = self._by_identity.get(builtins.id(item))
+        if not matches:
+            return None
         if len(matches) > 1:
             raise ValueError(
                 f"{item!r} is the same object as {len(matches)} items in flight (ids {matches}); "
                 "it cannot tell which one you mean: get(raw=True) and pass id= or the raw dict"
             )
-        return matches[0] if matches else None
+        return matches[0]
 
-    def _resolve_any(self, value: Any) -> int | None:
-        """``ack_many``'s rule: an int, digit string or raw dict is an id; anything else an item got here."""
-        row_id = _id_of(value)
-        return row_id if row_id is not None else self._resolve(value, None)
+    def _resolve_many(self, values: Iterable[Any]) -> list[int | None]:
+        """``ack_many``'s rule for each value: an int, digit string or raw dict is an id;
+        anything else an item got here (``None`` if it is not in flight)."""
+        ids: list[int | None] = []
+        with self._cache_lock:
+            for value in values:
+                row_id = _id_of(value)
+                ids.append(row_id if row_id is not None else self._held_as(value))
+        return ids
 
     # -- put --------------------------------------------------------------------------------
 
@@ -406,12 +418,11 @@ class SQLiteAckQueue(SQLiteBase):
         self, rows: list[tuple[Any, ...]]
     ) -> tuple[list[tuple[int, Any, float]], list[Corrupt], None]:
         """Decode rows already claimed; the undecodable ones go to quarantine (still held: removed)."""
-        if len(rows) == 1:  # the common case, without the lists of the general one
-            row = rows[0]
-            try:
-                return [(row[0], self._serializer.loads(row[1]), row[2])], [], None
-            except Exception:
-                pass  # decoded (and quarantined) again below
+        loads = self._serializer.loads
+        try:  # the common case: every row decodes
+            return [(row[0], loads(row[1]), row[2]) for row in rows], [], None
+        except Exception:
+            pass  # decoded again one by one below, the undecodable ones quarantined
         good, items, bad = self._decode_taken(rows, held=True)
         return [(row[0], item, row[2]) for row, item in zip(good, items)], bad, None
 
@@ -636,7 +647,7 @@ class SQLiteAckQueue(SQLiteBase):
 
     def ack_many(self, items_or_ids: Iterable[Any]) -> list[int | None]:
         """Ack several items (got objects, raw dicts or ids) in one transaction; return their ids."""
-        ids = [self._resolve_any(value) for value in items_or_ids]
+        ids = self._resolve_many(items_or_ids)
         s = self._ack_sql
         trim = self._trim_due(len(ids))
 
