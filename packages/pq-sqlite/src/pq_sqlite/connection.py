@@ -82,6 +82,8 @@ ROWS: Callable[[sqlite3.Cursor], Any] = sqlite3.Cursor.fetchall
 CHANGED: Callable[[sqlite3.Cursor], Any] = operator.attrgetter("rowcount")
 """``Database.statement`` result: how many rows the statement changed."""
 
+_NEW_ID: Callable[[sqlite3.Cursor], Any] = operator.attrgetter("lastrowid")
+
 _wakeups: dict[str, Wakeup] = {}
 _wakeups_lock = threading.Lock()
 
@@ -225,11 +227,7 @@ class Database:
         ``executemany``, so a group of N puts crosses from Python into SQLite (and hands the GIL
         to other threads) once instead of N times; ids stay exact, since ``AUTOINCREMENT`` gives
         consecutive ids inside one write transaction."""
-
-        def op(conn: sqlite3.Connection) -> int:
-            return int(conn.execute(sql, params).lastrowid or 0)
-
-        return self.write(op, sync, True, (sql, params))
+        return int(self.statement(sql, params, sync, _NEW_ID, insert=True))
 
     def statement(
         self,
@@ -237,13 +235,15 @@ class Database:
         params: tuple[Any, ...],
         sync: bool = True,
         result: Callable[[sqlite3.Cursor], Any] = ROWS,
+        *,
+        insert: bool = False,
     ) -> Any:
         """Run one write statement to its end as its own transaction; return ``result(cursor)``.
 
         The hot path of single gets, claims and acks: ``write(op, sync, single=True)`` with the
         uncontended case spelled out (no closure, no extra frames). When a commit is running or
         queued, or a busy error must be retried, it takes the general path, which groups and
-        retries as :meth:`write` does.
+        retries as :meth:`write` does (``insert=True``: as :meth:`insert` groups it).
         """
         if self._group <= 1 and self.lock.acquire(False):
             try:
@@ -261,7 +261,9 @@ class Database:
                         return value
             finally:
                 self.lock.release()
-        return self.write(lambda conn: result(conn.execute(sql, params)), sync, True)
+        return self.write(
+            lambda conn: result(conn.execute(sql, params)), sync, True, (sql, params) if insert else None
+        )
 
     def write(
         self,
