@@ -72,3 +72,45 @@ class UniqueContract(Contract):
         for value in values:
             q.put(value)
         assert q.qsize() == len(values)
+
+    def test_put_many_refuses_duplicates_in_place(self, pq: Opener, capabilities: Capabilities) -> None:
+        """put_many returns None exactly for values already queued or earlier in the same call;
+        the others are stored once each, with ids in put order.
+
+        If this fails, check how put_many maps the rows it stored back to its input: a refused
+        value must not take another value's id, and the first of two equal values is the one kept.
+        """
+        require(capabilities, "unique", "batch")
+        q = pq.open()
+        q.put("b")
+        ids = q.put_many(["a", "b", "c", "a", {"k": 1, "j": 2}, {"j": 2, "k": 1}, "d"])
+        assert [i for i, got in enumerate(ids) if got is None] == [1, 3, 5]
+        if capabilities.put_returns_id:
+            kept = [got for got in ids if got is not None]
+            assert kept == sorted(kept)
+            assert len(set(kept)) == 4
+        assert q.qsize() == 5
+        expected = ["b", "a", "c", {"k": 1, "j": 2}, "d"]
+        got = drain(q, capabilities)
+        if capabilities.ordering == "fifo":
+            assert got == expected
+        else:
+            assert sorted(map(repr, got)) == sorted(map(repr, expected))
+
+    def test_put_many_ids_name_the_items_stored(self, pq: Opener, capabilities: Capabilities) -> None:
+        """Each id put_many returns is the id of that very value (get(raw=True) agrees).
+
+        If this fails, check the order in which put_many pairs stored rows with its input.
+        """
+        require(capabilities, "unique", "batch", "put_returns_id", "get_by_id")
+        q = pq.open()
+        q.put("x")
+        values = [f"v{n}" for n in range(30)] + ["x", "v3"]
+        ids = q.put_many(values)
+        assert ids[-2:] == [None, None]
+        for value, row_id in zip(values[:30], ids[:30]):
+            assert row_id is not None
+            raw = q.get(id=row_id, raw=True)
+            assert raw["pqid"] == row_id
+            assert raw["data"] == value
+            finish(q, raw, capabilities)
