@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from pq_core.sql import KINDS, MYSQL, SQLITE, QueueStatements, table_name
+from pq_core.sql import KINDS, MYSQL, SQLITE, Dialect, QueueStatements, table_name
 
 
 def test_table_names_keep_1_1_0_prefixes_and_validate() -> None:
@@ -91,4 +91,32 @@ def test_priority_order_and_unique_insert() -> None:
     conn.execute(unique.create_table())
     assert conn.execute(unique.insert, (b"x", 0.0)).rowcount == 1
     assert conn.execute(unique.insert, (b"x", 0.0)).rowcount == 0
+    conn.close()
+
+
+@pytest.mark.parametrize("dialect", [SQLITE, MYSQL])
+def test_insert_rows_repeats_the_values_list(dialect: Dialect) -> None:
+    """insert_rows(n) is insert with n VALUES lists (n >= 1), in either dialect."""
+    sql = QueueStatements(dialect, KINDS["priority_queue"], "priority_queue_t")
+    assert sql.insert_rows(1) == sql.insert
+    values = sql.insert[sql.insert.index(" VALUES ") + len(" VALUES ") :]
+    assert sql.insert_rows(3) == sql.insert + f", {values}, {values}"
+    with pytest.raises(ValueError, match="n >= 1"):
+        sql.insert_rows(0)
+
+
+def test_insert_rows_keeps_the_first_of_equal_values_on_sqlite() -> None:
+    unique = QueueStatements(SQLITE, KINDS["unique_queue"], "unique_queue_t")
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.execute(unique.create_table())
+    conn.execute(unique.insert, (b"b", 0.0))
+    rows = conn.execute(
+        unique.insert_rows(4) + " RETURNING _id, data", (b"a", 1.0, b"b", 1.0, b"a", 2.0, b"c", 1.0)
+    ).fetchall()
+    assert sorted(data for _, data in rows) == [b"a", b"c"]
+    assert conn.execute("SELECT data, timestamp FROM unique_queue_t ORDER BY _id").fetchall() == [
+        (b"b", 0.0),
+        (b"a", 1.0),
+        (b"c", 1.0),
+    ]
     conn.close()

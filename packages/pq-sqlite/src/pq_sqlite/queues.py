@@ -53,6 +53,9 @@ _CAPS = Capabilities(
 
 Row = tuple[int, Any, float]
 
+_ROWS_PER_INSERT = 400
+"""Rows per multi-row INSERT: 800 parameters, under the 999 of SQLite builds before 3.32."""
+
 
 def resolve_id(id: Any) -> int | None:
     """1.1.0's id argument: an int, or a raw dict holding ``'pqid'``; anything else (and 0) = next item."""
@@ -194,11 +197,7 @@ class SQLiteQueue(SQLiteBase):
 
         def op(conn: sqlite3.Connection) -> list[int | None]:
             if unique:
-                ids: list[int | None] = []
-                for row in rows:
-                    cursor = conn.execute(sql, row)
-                    ids.append(cursor.lastrowid if cursor.rowcount else None)
-                return ids
+                return self._insert_unique(conn, rows)
             conn.executemany(sql, rows)
             last = int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
             # AUTOINCREMENT under the write lock hands out consecutive ids.
@@ -210,6 +209,28 @@ class SQLiteQueue(SQLiteBase):
         )
         db.wakeup.notify()
         return ids
+
+    def _insert_unique(self, conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[int | None]:
+        """Insert ``rows`` (data, timestamp) into a unique table: ids in order, ``None`` where an
+        equal item was already stored or came earlier in ``rows``.
+
+        One ``INSERT OR IGNORE ... VALUES (...), (...) RETURNING`` per chunk of rows: what it
+        returns are the rows it stored, each the first of its value (rows are inserted in order).
+        """
+        if not HAS_RETURNING:  # pragma: no cover - SQLite older than 3.35
+            ids: list[int | None] = []
+            for row in rows:
+                cursor = conn.execute(self._sql.insert, row)
+                ids.append(cursor.lastrowid if cursor.rowcount else None)
+            return ids
+        stored: dict[bytes, int] = {}
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[start : start + _ROWS_PER_INSERT]
+            sql = self._sql.insert_rows(len(chunk)) + " RETURNING _id, data"
+            stored.update(
+                (data, row_id) for row_id, data in conn.execute(sql, [v for row in chunk for v in row])
+            )
+        return [stored.pop(row[0], None) for row in rows]
 
     # -- get ------------------------------------------------------------------------------
 

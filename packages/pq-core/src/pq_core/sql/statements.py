@@ -35,7 +35,9 @@ class QueueStatements:
             return
         value_cols = ["data", "timestamp"] + (["priority"] if kind.order == "priority" else [])
         verb = dialect.insert_ignore if kind.unique else "INSERT"
-        self.insert = f"{verb} INTO {t} ({', '.join(value_cols)}) VALUES ({dialect.params(len(value_cols))})"
+        self._values = f"({dialect.params(len(value_cols))})"
+        self._insert_head = f"{verb} INTO {t} ({', '.join(value_cols)}) VALUES "
+        self.insert = self._insert_head + self._values
         self.next_id = f"SELECT _id FROM {t} WHERE {ready} ORDER BY {self.order_by} LIMIT 1"
         self.next_ids = f"SELECT _id FROM {t} WHERE {ready} ORDER BY {self.order_by} LIMIT {p}"
         self.select_next = f"SELECT {cols} FROM {t} WHERE {ready} ORDER BY {self.order_by} LIMIT 1"
@@ -67,6 +69,12 @@ class QueueStatements:
         self.delete_owner = f"DELETE FROM {t} WHERE owner = {p}"
         self.update_data = f"UPDATE {t} SET data = {p} WHERE _id = {p}"
         self.select_all = f"SELECT {cols} FROM {t} ORDER BY _id ASC"
+
+    def insert_rows(self, n: int) -> str:
+        """:attr:`insert` for ``n`` rows in one statement (one VALUES list per row)."""
+        if n < 1:
+            raise ValueError(f"insert_rows needs n >= 1, not {n}")
+        return self._insert_head + ", ".join([self._values] * n)
 
     def column_sql(self, column: Column) -> str:
         """A column definition for CREATE TABLE / ALTER TABLE ADD COLUMN."""
