@@ -378,7 +378,8 @@ class Database:
     def _direct(self, op: Callable[[sqlite3.Connection], T], sync: bool) -> T:
         """Run a single-statement ``op`` as its own transaction, retrying busy errors.
 
-        The hot path of every uncontended put and get.
+        ``write(op, single=True)`` with nothing queued; single statements known as SQL text take
+        :meth:`statement` instead, which needs no ``op``.
         """
         if self._closed:
             self._check_open()

@@ -223,7 +223,7 @@ class SQLiteQueue(SQLiteBase):
                 cursor = conn.execute(self._sql.insert, row)
                 ids.append(cursor.lastrowid if cursor.rowcount else None)
             return ids
-        stored: dict[bytes, int] = {}
+        stored: dict[bytes, int] = {}  # encoded item -> id of the row that stored it
         for start in range(0, len(rows), _ROWS_PER_INSERT):
             chunk = rows[start : start + _ROWS_PER_INSERT]
             sql = self._sql.insert_rows(len(chunk)) + " RETURNING _id, data"
