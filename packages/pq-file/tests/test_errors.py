@@ -7,7 +7,7 @@ import re
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import pytest
 from pq_core.exceptions import SerializationError
 from pq_core.serializers import json
 from pq_file import Queue
+from pq_file.state import StateFile
 
 
 def folder_snapshot(path: Path) -> dict[str, bytes]:
@@ -153,8 +154,8 @@ def test_tempdir_on_another_filesystem_is_rejected_like_1_1_0(tmp_path: Path) ->
         Queue(str(tmp_path / "q"), tempdir="/dev/shm")
 
 
-def test_a_get_waiting_when_the_queue_closes_raises_that_it_is_closed(tmp_path: Path) -> None:
-    q = Queue(str(tmp_path / "q"))
+def close_under_a_waiting_get(q: Queue, before_close: Callable[[], None] = lambda: None) -> None:
+    """Close ``q`` while another thread waits in ``get``; that get must say the queue is closed."""
     outcome: list[BaseException] = []
 
     def wait() -> None:
@@ -163,12 +164,55 @@ def test_a_get_waiting_when_the_queue_closes_raises_that_it_is_closed(tmp_path: 
         except BaseException as exc:
             outcome.append(exc)
 
-    waiter = threading.Thread(target=wait)
+    waiter = threading.Thread(target=wait, name="waiter")
     waiter.start()
     time.sleep(0.2)  # the waiter is polling
+    before_close()
     q.close()
     waiter.join(5)
     assert not waiter.is_alive()
     assert len(outcome) == 1
-    assert isinstance(outcome[0], ValueError)
+    assert isinstance(outcome[0], ValueError), repr(outcome[0])
     assert "closed" in str(outcome[0])
+
+
+def test_a_get_waiting_when_the_queue_closes_raises_that_it_is_closed(tmp_path: Path) -> None:
+    close_under_a_waiting_get(Queue(str(tmp_path / "q")))
+
+
+def test_a_get_that_takes_the_lock_while_close_releases_the_files_sees_it_closed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files close while ``close`` still holds the lock, so no get can be half-way through them.
+
+    The hooks widen the race CI once hit: the waiter, woken by close's final state write,
+    queues up for the lock and then dawdles inside it while the files are released. If close
+    let go of the lock before releasing the files, the waiter would be caught inside and fail
+    with an OS error (or a lock released twice) instead of being told the queue is closed.
+    """
+    q = Queue(str(tmp_path / "q"))
+    waiter_inside = threading.Event()
+    closing = threading.Event()
+    real_read = StateFile.read
+    real_close_files = Queue._close_files
+    real_write_info = Queue._write_info
+
+    def slow_read(self: StateFile) -> Any:
+        if closing.is_set() and threading.current_thread().name == "waiter":
+            waiter_inside.set()
+            time.sleep(0.2)
+        return real_read(self)
+
+    def slow_write_info(self: Queue, state: Any) -> None:
+        real_write_info(self, state)
+        time.sleep(0.2)  # the waiter sees close's state write and queues up for the lock
+
+    def close_files_once_the_waiter_is_in(self: Queue) -> None:
+        waiter_inside.wait(1.0)  # never set when close still holds the lock: the waiter cannot get in
+        real_close_files(self)
+
+    monkeypatch.setattr(StateFile, "read", slow_read)
+    monkeypatch.setattr(Queue, "_close_files", close_files_once_the_waiter_is_in)
+    monkeypatch.setattr(Queue, "_write_info", slow_write_info)
+    close_under_a_waiting_get(q, before_close=closing.set)
+    assert not waiter_inside.is_set()

@@ -266,6 +266,10 @@ class Queue:
         if not self._ready:
             self._not_ready()
         self.mutex.acquire()
+        if not self._ready:  # closed while this thread waited for the lock
+            self.mutex.release()
+            self._not_ready()
+            return self._enter()
         try:
             osio.lock(self._lock_fd)
         except BaseException:
@@ -383,16 +387,14 @@ class Queue:
         """
         state = self._enter()
         try:
-            if self.maxsize > 0 and state.ready() + len(payloads) > self.maxsize:
-                self._leave()
-                return NOTHING
-            chunk = self._append(state, payloads)
-            self._state.write(state)
-            round_ = chunk
-            if share_sync:
-                round_ = (
-                    0 if chunk < 0 or self._sync is None else self._sync.register(f"q{chunk}", self._head_fd)
-                )
+            round_: int | object = NOTHING  # no room
+            if self.maxsize <= 0 or state.ready() + len(payloads) <= self.maxsize:
+                chunk = self._append(state, payloads)
+                self._state.write(state)
+                round_ = chunk
+                if share_sync:
+                    sync = self._sync if chunk >= 0 else None
+                    round_ = sync.register(f"q{chunk}", self._head_fd) if sync is not None else 0
         except BaseException:
             self._leave(failed=True)
             raise
@@ -651,20 +653,21 @@ class Queue:
             if self._should_reap(state):
                 self._reap(state)
             got = self._take(state, limit)
-            if not got:
+            if got:
+                self._state.write(state, sync=self._full and self.autosave)
+                if before >= 0:
+                    self._drop_chunks(before, state)
+            else:
                 if mark != (state.cursor_seq, state.quarantined, len(state.returned), len(state.ranges)):
                     self._state.write(state)  # damage was set aside, or a dead owner's items returned
                 mine = self._owner.owner if self._owner is not None else -1
                 self._others_in_flight = any(run[2] != mine for run in state.ranges)
-                self._leave()
-                return NOTHING
-            self._state.write(state, sync=self._full and self.autosave)
-            if before >= 0:
-                self._drop_chunks(before, state)
         except BaseException:
             self._leave(failed=True)
             raise
         self._leave()
+        if not got:
+            return NOTHING
         if self.maxsize > 0:
             self._wakeup.notify()  # a put waiting for room may go on
         return got
@@ -751,15 +754,14 @@ class Queue:
                     raise ValueError("task_done() called too many times.")
                 if seq is not None:
                     seqs.append(seq)
-            if not seqs:
-                self._leave()
-                return
-            before = state.tail_seq()
-            for seq in seqs:
-                self._finish(state, seq)
-            self._state.write(state)
-            round_ = self._sync.register("state", self._state.fd) if self._sync is not None else 0
-            self._drop_chunks(before, state)
+            round_ = 0
+            if seqs:
+                before = state.tail_seq()
+                for seq in seqs:
+                    self._finish(state, seq)
+                self._state.write(state)
+                round_ = self._sync.register("state", self._state.fd) if self._sync is not None else 0
+                self._drop_chunks(before, state)
         except BaseException:
             self._leave(failed=True)
             raise
@@ -863,16 +865,20 @@ class Queue:
         with self._head_lock:  # a put syncing the head file finishes before the file closes
             state = self._enter()
             try:
-                self._release_mine(state)
-                self._drop_empty_head(state)
-                self._state.write(state, sync=self._full)
-                self._write_info(state)
-            except BaseException:
-                self._leave(failed=True)
-                self._shutdown()
-                raise
-            self._leave()
-            self._shutdown()
+                try:
+                    self._release_mine(state)
+                    self._drop_empty_head(state)
+                    self._state.write(state, sync=self._full)
+                    self._write_info(state)
+                finally:
+                    # still under the thread lock: a waiting get sees the queue closed, never a
+                    # file closing under it
+                    try:
+                        osio.unlock(self._lock_fd)
+                    finally:
+                        self._shutdown()
+            finally:
+                self.mutex.release()
 
     def _shutdown(self) -> None:
         self._ready = False
