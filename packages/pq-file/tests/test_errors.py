@@ -176,10 +176,6 @@ def close_under_a_waiting_get(q: Queue, before_close: Callable[[], None] = lambd
     assert "closed" in str(outcome[0])
 
 
-def test_a_get_waiting_when_the_queue_closes_raises_that_it_is_closed(tmp_path: Path) -> None:
-    close_under_a_waiting_get(Queue(str(tmp_path / "q")))
-
-
 def test_a_get_that_takes_the_lock_while_close_releases_the_files_sees_it_closed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

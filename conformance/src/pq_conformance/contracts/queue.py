@@ -347,6 +347,33 @@ class QueueContract(Contract):
         q.close()
         q.close()
 
+    def test_a_get_waiting_when_another_thread_closes_the_queue_says_it_is_closed(self, pq: Opener) -> None:
+        """close() ends a get blocked in another thread at once, with an error saying the queue is closed.
+
+        The waiter must neither hang until its timeout, nor raise ``Empty``, nor trip over handles
+        closing under it. If this fails, check that the blocked get re-checks "closed" after every
+        wake-up, and that close() releases its handles while no get can be half-way through them.
+        """
+        q = pq.open()
+        outcome: list[BaseException] = []
+
+        def wait() -> None:
+            try:
+                q.get(timeout=30)
+            except BaseException as exc:
+                outcome.append(exc)
+
+        waiter = threading.Thread(target=wait)
+        waiter.start()
+        time.sleep(0.2)  # the get is blocked
+        q.close()
+        waiter.join(10)
+        assert not waiter.is_alive(), "a get blocked in another thread went on waiting after close()"
+        assert len(outcome) == 1, "the blocked get returned instead of raising"
+        error = outcome[0]
+        assert not isinstance(error, Empty), f"the blocked get raised Empty, not a closed error: {error!r}"
+        assert "closed" in str(error).lower(), f"the error does not say the queue is closed: {error!r}"
+
     def test_context_manager(self, pq: Opener, capabilities: Capabilities) -> None:
         """``with`` returns the queue and closes it on exit; a persistent queue keeps the item.
 
