@@ -212,3 +212,39 @@ def test_a_get_that_takes_the_lock_while_close_releases_the_files_sees_it_closed
     monkeypatch.setattr(Queue, "_write_info", slow_write_info)
     close_under_a_waiting_get(q, before_close=closing.set)
     assert not waiter_inside.is_set()
+
+
+def test_two_threads_closing_at_once_both_return(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second close() that starts while the first is under way waits for it and returns.
+
+    The hook slows the first close down so the second arrives while it runs; before the fix the
+    second passed the "already closed?" check, waited, then failed with "is closed".
+    """
+    q = Queue(str(tmp_path / "q"))
+    q.put("kept")
+    real_write_info = Queue._write_info
+
+    def slow_write_info(self: Queue, state: Any) -> None:
+        real_write_info(self, state)
+        time.sleep(0.3)
+
+    monkeypatch.setattr(Queue, "_write_info", slow_write_info)
+    errors: list[BaseException] = []
+
+    def close() -> None:
+        try:
+            q.close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    closers = [threading.Thread(target=close) for _ in range(2)]
+    closers[0].start()
+    time.sleep(0.1)  # the first close is writing
+    closers[1].start()
+    for closer in closers:
+        closer.join(5)
+    assert not any(closer.is_alive() for closer in closers)
+    assert errors == []
+    monkeypatch.undo()
+    with Queue(str(tmp_path / "q")) as again:
+        assert again.get_nowait() == "kept"

@@ -857,12 +857,13 @@ class Queue:
 
     def close(self) -> None:
         """Hand back unfinished items, snapshot ``info``, release the files; a second call does nothing."""
-        if not self._ready:
-            if self._forked:
+        # Under _head_lock a put syncing the head file finishes before the file closes, and a
+        # second closer waits for the first, then finds the queue closed and returns.
+        with self._head_lock:
+            if not self._ready:
+                if not self._forked:
+                    return
                 self._reopen_after_fork()
-            else:
-                return
-        with self._head_lock:  # a put syncing the head file finishes before the file closes
             state = self._enter()
             try:
                 try:
