@@ -347,6 +347,42 @@ class QueueContract(Contract):
         q.close()
         q.close()
 
+    def test_two_threads_closing_at_once_both_return(self, pq: Opener, capabilities: Capabilities) -> None:
+        """close() from two threads at the same moment: both return, neither raises.
+
+        A queue holding an item got but not finished is closed, so close() has work to do (for
+        queues that give such items back). If this fails, check that close() decides "already
+        closed?" under the same lock for every caller, not before taking it.
+        """
+        require(capabilities, "multithread")
+
+        def close_from_two_threads(q: Any) -> list[BaseException]:
+            start = threading.Barrier(2)
+            errors: list[BaseException] = []
+
+            def close() -> None:
+                start.wait()
+                try:
+                    q.close()
+                except BaseException as exc:
+                    errors.append(exc)
+
+            closers = [threading.Thread(target=close) for _ in range(2)]
+            for closer in closers:
+                closer.start()
+            for closer in closers:
+                closer.join(10)
+            assert not any(closer.is_alive() for closer in closers), "a close() did not return"
+            return errors
+
+        for _ in range(5):  # the race is narrow on some backends: give it a few chances
+            q = pq.open()
+            q.put("a")
+            q.put("b")
+            q.get_nowait()
+            errors = close_from_two_threads(q)
+            assert errors == [], f"a close() racing another close() raised {errors[0]!r}"
+
     def test_a_get_waiting_when_another_thread_closes_the_queue_says_it_is_closed(self, pq: Opener) -> None:
         """close() ends a get blocked in another thread at once, with an error saying the queue is closed.
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
@@ -75,6 +76,7 @@ class SQLiteBase:
     ) -> None:
         self._db: Database | None = None
         self._owner = ""
+        self._close_lock = threading.Lock()
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a directory path (str) or ':memory:', not {type(path).__name__}")
         path = os.fspath(path)
@@ -271,14 +273,15 @@ class SQLiteBase:
 
     def close(self) -> None:
         """Give back claimed rows and close the connection; a second call does nothing."""
-        db = self._db
-        if db is None or db.closed:
-            return
-        try:
-            self._release()
-        finally:
-            owners.forget(self._owner)
-            db.close()
+        with self._close_lock:  # a second closer waits for the first, then finds it closed
+            db = self._db
+            if db is None or db.closed:
+                return
+            try:
+                self._release()
+            finally:
+                owners.forget(self._owner)
+                db.close()
 
     def __enter__(self: Any) -> Any:
         return self
