@@ -2,8 +2,10 @@
 
 Each loop does the least work a queue of that family must do per item at a durability level
 (one committed transaction per put and per removal, a single ``DELETE ... RETURNING`` where
-SQLite has it; one write, plus fsync at ``full``), with the same pickled items, so a row can be
-read as a fraction of it. ``read`` fills the storage before its clock starts, as the workload does.
+SQLite has it; one write, plus fsync at ``full``), with the same items, so a row can be read as
+a fraction of it. Items are pickled (protocol 4, as the queues' default serializer) and
+unpickled inside the clock, as a queue must. ``read`` and ``get_many`` fill the storage before
+their clock starts, as those workloads do.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sqlite3
 import struct
 import tempfile
 import time
+from functools import partial
 from typing import Any
 
 from .items import make_items
@@ -28,12 +31,19 @@ WORKLOAD_FOR: dict[str, str] = {
     "read_write_1": "read_write_1",
     "read_write_many": "read_write_many",
     "batch": "batch",
+    "put_many": "put_many",
+    "get_many": "get_many",
     "threads8": "write",
     "procs2x2": "read_write_many",
 }
+_FILLED_FIRST = ("read", "get_many")  # the storage is filled before the clock starts
+_PUTS_ONLY = ("write", "put_many")
+_BATCHED = ("batch", "put_many", "get_many")
 _HEADER = struct.Struct("<I")
 SQLITE_PAGE_SIZE = 1024
 """The page size pq-sqlite gives new files (``pq_sqlite.connection.PAGE_SIZE``): same settings."""
+
+_dumps = partial(pickle.dumps, protocol=4)
 
 
 def limit_workload(workload: str) -> str:
@@ -45,19 +55,19 @@ def run(family: str, workload: str, durability: str, n: int, item_kind: str, wor
     """Seconds the raw ``family`` loop takes for ``workload`` at ``durability`` ("normal"/"full")."""
     if durability not in ("normal", "full"):
         raise ValueError(f"durability must be 'normal' or 'full', not {durability!r}")
-    blobs = [pickle.dumps(item, protocol=4) for item in make_items(item_kind, n)]
+    items = make_items(item_kind, n)
     path = tempfile.mkdtemp(prefix=f"limit-{family}-", dir=workdir)
     try:
         if family == "sqlite":
-            return _sqlite(limit_workload(workload), durability, blobs, path)
+            return _sqlite(limit_workload(workload), durability, items, path)
         if family == "file":
-            return _file(limit_workload(workload), durability, blobs, path)
+            return _file(limit_workload(workload), durability, items, path)
         raise ValueError(f"no limit loop for family {family!r}; known: {', '.join(FAMILIES)}")
     finally:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _sqlite(workload: str, durability: str, blobs: list[bytes], path: str) -> float:
+def _sqlite(workload: str, durability: str, items: list[Any], path: str) -> float:
     conn = sqlite3.connect(os.path.join(path, "data.db"), isolation_level=None)
     try:
         conn.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
@@ -65,14 +75,25 @@ def _sqlite(workload: str, durability: str, blobs: list[bytes], path: str) -> fl
         conn.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
         conn.execute("CREATE TABLE q (_id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB, timestamp FLOAT)")
         insert = "INSERT INTO q (data, timestamp) VALUES (?, ?)"
+        n = len(items)
+        if workload in _FILLED_FIRST:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(insert, [(_dumps(item), time.time()) for item in items])
+            conn.execute("COMMIT")
         start = time.perf_counter()
-        if workload == "batch":
-            for i in range(0, len(blobs), BATCH_SIZE):
+        if workload in ("batch", "put_many"):
+            for i in range(0, n, BATCH_SIZE):
                 now = time.time()
                 conn.execute("BEGIN IMMEDIATE")
-                conn.executemany(insert, [(b, now) for b in blobs[i : i + BATCH_SIZE]])
+                conn.executemany(insert, [(_dumps(item), now) for item in items[i : i + BATCH_SIZE]])
                 conn.execute("COMMIT")
-            left = len(blobs)
+        elif workload not in _FILLED_FIRST:
+            for item in items:
+                conn.execute(insert, (_dumps(item), time.time()))
+        if workload in _PUTS_ONLY:
+            pass
+        elif workload in _BATCHED:
+            left = n
             while left:
                 conn.execute("BEGIN IMMEDIATE")
                 rows = conn.execute("SELECT _id, data FROM q ORDER BY _id LIMIT ?", (BATCH_SIZE,)).fetchall()
@@ -81,30 +102,21 @@ def _sqlite(workload: str, durability: str, blobs: list[bytes], path: str) -> fl
                 for _, data in rows:
                     pickle.loads(data)
                 left -= len(rows)
-            return time.perf_counter() - start
-        if workload == "read":  # filled before the clock starts
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(insert, [(blob, time.time()) for blob in blobs])
-            conn.execute("COMMIT")
-            start = time.perf_counter()
-        else:
-            for blob in blobs:
-                conn.execute(insert, (blob, time.time()))
-        if workload == "read_write_1":
+        elif workload == "read_write_1":
             cursor = 0
-            for _ in blobs:
+            for _ in items:
                 row = conn.execute(
                     "SELECT _id, data FROM q WHERE _id > ? ORDER BY _id LIMIT 1", (cursor,)
                 ).fetchone()
                 cursor = row[0]
                 pickle.loads(row[1])
             conn.execute("DELETE FROM q WHERE _id <= ?", (cursor,))
-        elif workload in ("read_write_many", "read") and sqlite3.sqlite_version_info >= (3, 35, 0):
+        elif sqlite3.sqlite_version_info >= (3, 35, 0):  # read, read_write_many
             take = "DELETE FROM q WHERE _id = (SELECT _id FROM q ORDER BY _id LIMIT 1) RETURNING _id, data"
-            for _ in blobs:  # one statement, its own transaction: the least a removal can cost
+            for _ in items:  # one statement, its own transaction: the least a removal can cost
                 pickle.loads(conn.execute(take).fetchall()[0][1])
-        elif workload in ("read_write_many", "read"):
-            for _ in blobs:
+        else:
+            for _ in items:
                 conn.execute("BEGIN IMMEDIATE")
                 row = conn.execute("SELECT _id, data FROM q ORDER BY _id LIMIT 1").fetchone()
                 conn.execute("DELETE FROM q WHERE _id = ?", (row[0],))
@@ -115,30 +127,31 @@ def _sqlite(workload: str, durability: str, blobs: list[bytes], path: str) -> fl
         conn.close()
 
 
-def _file(workload: str, durability: str, blobs: list[bytes], path: str) -> float:
+def _file(workload: str, durability: str, items: list[Any], path: str) -> float:
     sync = durability == "full"
     data_path = os.path.join(path, "q00000")
     state_fd = os.open(os.path.join(path, "tail"), os.O_RDWR | os.O_CREAT, 0o644)
+    step = BATCH_SIZE if workload in _BATCHED else 1
     try:
         with open(data_path, "ab") as out:
             start = time.perf_counter()
-            step = BATCH_SIZE if workload == "batch" else 1
-            for i in range(0, len(blobs), step):
-                out.write(b"".join(_HEADER.pack(len(b)) + b for b in blobs[i : i + step]))
+            for i in range(0, len(items), step):
+                blobs = [_dumps(item) for item in items[i : i + step]]
+                out.write(b"".join(_HEADER.pack(len(b)) + b for b in blobs))
                 out.flush()
                 if sync:
                     os.fsync(out.fileno())
-        if workload == "write":
+        if workload in _PUTS_ONLY:
             return time.perf_counter() - start
-        if workload == "read":  # the writes above were the untimed filling
+        if workload in _FILLED_FIRST:  # the writes above were the untimed filling
             start = time.perf_counter()
         with open(data_path, "rb") as src:
-            for count in range(1, len(blobs) + 1):
+            for count in range(1, len(items) + 1):
                 (size,) = _HEADER.unpack(src.read(_HEADER.size))
                 pickle.loads(src.read(size))
-                if workload == "read_write_1" and count < len(blobs):
+                if workload == "read_write_1" and count < len(items):
                     continue
-                if workload == "batch" and count % BATCH_SIZE and count < len(blobs):
+                if step > 1 and count % step and count < len(items):
                     continue
                 _save_tail(state_fd, src.tell(), sync)
         return time.perf_counter() - start

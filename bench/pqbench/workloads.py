@@ -28,10 +28,14 @@ WORKLOADS: tuple[str, ...] = (
     "read_write_1",
     "read_write_many",
     "batch",
+    "put_many",
+    "get_many",
     "threads8",
     "procs2x2",
 )
 SIMPLE_WORKLOADS: tuple[str, ...] = ("write", "read_write_1", "read_write_many")
+BATCH_WORKLOADS: tuple[str, ...] = ("batch", "put_many", "get_many")
+"""Rows that need the batch calls: a round trip, and each half timed on its own."""
 BATCH_SIZE = 100
 THREADS = 8
 PRODUCERS = 2
@@ -61,7 +65,7 @@ def skip_reason(kind: str, workload: str, cls: Any, legacy: bool) -> str | None:
         return "PDict reads are in read_write_1 (N lookups after N sets)"
     if kind == "ack" and workload == "read_write_1":
         return "ack queues have no single task_done that commits reads; see read_write_many (get+ack)"
-    if workload == "batch":
+    if workload in BATCH_WORKLOADS:
         if kind == "dict":
             return "PDict has no batch calls"
         needed = ("put_many", "get_many", "ack_many") if kind == "ack" else ("put_many", "get_many")
@@ -137,14 +141,27 @@ def _q_rw_many(q: Any, items: list[Any]) -> None:
         q.task_done()
 
 
-def _q_batch(q: Any, items: list[Any]) -> None:
+def _q_put_many(q: Any, items: list[Any]) -> None:
+    """N items stored ``BATCH_SIZE`` at a time: the ``put_many`` half of ``batch`` timed alone."""
     for i in range(0, len(items), BATCH_SIZE):
         q.put_many(items[i : i + BATCH_SIZE])
+
+
+def _q_get_many(q: Any, items: list[Any]) -> None:
+    """``get_many`` until N items are taken, each batch finished with one ``task_done`` call.
+
+    Alone it is the ``get_many`` row, whose queue was filled before the clock started."""
     left = len(items)
     while left:
         got = q.get_many(min(BATCH_SIZE, left))
         _task_done_many(q, len(got))
         left -= len(got)
+
+
+def _q_batch(q: Any, items: list[Any]) -> None:
+    """The round trip: N items stored, then taken, ``BATCH_SIZE`` at a time."""
+    _q_put_many(q, items)
+    _q_get_many(q, items)
 
 
 def _task_done_many(q: Any, count: int) -> None:
@@ -197,14 +214,21 @@ def _ack_read(q: Any, items: list[Any]) -> None:
         q.ack(q.get())
 
 
-def _ack_batch(q: Any, items: list[Any]) -> None:
-    for i in range(0, len(items), BATCH_SIZE):
-        q.put_many(items[i : i + BATCH_SIZE])
+def _ack_get_many(q: Any, items: list[Any]) -> None:
+    """``get_many`` until N items are taken, each batch acked with one ``ack_many``.
+
+    Alone it is the ``get_many`` row of ack queues, filled before the clock started."""
     left = len(items)
     while left:
         got = q.get_many(min(BATCH_SIZE, left))
         q.ack_many(got)
         left -= len(got)
+
+
+def _ack_batch(q: Any, items: list[Any]) -> None:
+    """The round trip of an ack queue: N items stored, then got and acked, ``BATCH_SIZE`` at a time."""
+    _q_put_many(q, items)
+    _ack_get_many(q, items)
 
 
 # -- PDict -------------------------------------------------------------------------------
@@ -240,11 +264,15 @@ _BODIES: dict[tuple[str, str], Callable[[Any, list[Any]], None]] = {
     ("queue", "read_write_1"): _q_rw1,
     ("queue", "read_write_many"): _q_rw_many,
     ("queue", "batch"): _q_batch,
+    ("queue", "put_many"): _q_put_many,
+    ("queue", "get_many"): _q_get_many,
     ("queue", "threads8"): _q_threads,
     ("ack", "write"): _q_write,
     ("ack", "read"): _ack_read,
     ("ack", "read_write_many"): _ack_rw_many,
     ("ack", "batch"): _ack_batch,
+    ("ack", "put_many"): _q_put_many,
+    ("ack", "get_many"): _ack_get_many,
     ("ack", "threads8"): _q_threads,
     ("dict", "write"): _d_write,
     ("dict", "read_write_1"): _d_rw1,
@@ -253,7 +281,7 @@ _BODIES: dict[tuple[str, str], Callable[[Any, list[Any]], None]] = {
 }
 
 # Untimed work done on the open queue before the clock starts.
-_SETUPS: dict[str, Callable[[Any, list[Any]], None]] = {"read": _q_write}
+_SETUPS: dict[str, Callable[[Any, list[Any]], None]] = {"read": _q_write, "get_many": _q_put_many}
 
 
 # -- async queues ------------------------------------------------------------------------

@@ -137,7 +137,10 @@ def test_skip_reasons() -> None:
 
     with pytest.raises(ValueError, match="unknown workload 'sprint'"):
         workloads.skip_reason("queue", "sprint", Plain, legacy=False)
-    assert workloads.skip_reason("queue", "batch", Plain, legacy=True) == "1.1.0 has no put_many, get_many"
+    for batched in ("batch", "put_many", "get_many"):
+        reason = workloads.skip_reason("queue", batched, Plain, legacy=True)
+        assert reason == "1.1.0 has no put_many, get_many"
+        assert workloads.skip_reason("dict", batched, Plain, legacy=False) == "PDict has no batch calls"
     assert "not multi-process safe" in str(workloads.skip_reason("queue", "procs2x2", Plain, legacy=True))
     assert "capability multiprocess" in str(workloads.skip_reason("queue", "procs2x2", Plain, legacy=False))
     assert workloads.skip_reason("queue", "write", Plain, legacy=False) is None
@@ -229,8 +232,9 @@ def test_sqlite_limit_loop_uses_the_page_size_pq_sqlite_creates_files_with(tmp_p
     assert f"page_size={PAGE_SIZE}" in limits.describe("sqlite", "full")["settings"]
 
 
-def test_read_workload_fills_the_queue_before_its_clock_starts(tmp_path: object) -> None:
-    """``read`` times the gets alone: every put happens before the clock, every get after it."""
+@pytest.mark.parametrize("workload", ["read", "get_many"])
+def test_read_workloads_fill_the_queue_before_their_clock_starts(workload: str, tmp_path: object) -> None:
+    """``read`` and ``get_many`` time the gets alone: every put before the clock, every get after it."""
     events: list[tuple[str, float]] = []
     real_perf_counter = time.perf_counter
 
@@ -242,11 +246,18 @@ def test_read_workload_fills_the_queue_before_its_clock_starts(tmp_path: object)
             events.append(("put", real_perf_counter()))
             self.items.append(item)
 
+        def put_many(self, items: list[Any]) -> None:
+            for item in items:
+                self.put(item)
+
         def get(self) -> Any:
             events.append(("get", real_perf_counter()))
             return self.items.pop(0)
 
-        def task_done(self) -> None:
+        def get_many(self, n: int) -> list[Any]:
+            return [self.get() for _ in range(min(n, len(self.items)))]
+
+        def task_done(self, n: int = 1) -> None:
             pass
 
     starts: list[float] = []
@@ -259,11 +270,42 @@ def test_read_workload_fills_the_queue_before_its_clock_starts(tmp_path: object)
         starts.append(now)
         return now
 
+    n = workloads.BATCH_SIZE + 5  # get_many: a full batch and a short one
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(workloads.time, "perf_counter", counting)
-        workloads.run("queue", "read", opener, 5, "str", str(tmp_path))
+        workloads.run("queue", workload, opener, n, "str", str(tmp_path))
     clock_start = starts[-2]  # the last two readings are the start and the stop of the clock
     puts = [t for kind, t in events if kind == "put"]
     gets = [t for kind, t in events if kind == "get"]
-    assert len(puts) == len(gets) == 5
+    assert len(puts) == len(gets) == n
     assert max(puts) < clock_start < min(gets)
+
+
+@pytest.mark.parametrize("family", limits.FAMILIES)
+@pytest.mark.parametrize(
+    ("workload", "inside"), [("write", 7), ("put_many", 7), ("read", 0), ("get_many", 0)]
+)
+def test_limit_loops_serialize_inside_the_clock_unless_filled_first(
+    family: str, workload: str, inside: int, tmp_path: object
+) -> None:
+    """A queue pickles every item it stores, so the raw loops do it inside their clock too."""
+    real_perf_counter = time.perf_counter
+    clock: list[float] = []
+    dumped: list[float] = []
+    real_dumps = limits._dumps
+
+    def counting() -> float:
+        clock.append(real_perf_counter())
+        return clock[-1]
+
+    def recording(item: Any) -> bytes:
+        dumped.append(real_perf_counter())
+        return real_dumps(item)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(limits.time, "perf_counter", counting)
+        mp.setattr(limits, "_dumps", recording)
+        limits.run(family, workload, "normal", 7, "dict", str(tmp_path))
+    start = clock[-2]  # the clock's last start and its stop
+    assert len(dumped) == 7
+    assert sum(t > start for t in dumped) == inside
