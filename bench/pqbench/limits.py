@@ -21,9 +21,9 @@ from functools import partial
 from typing import Any
 
 from .items import make_items
+from .workloads import BATCH_SIZE, BATCH_WORKLOADS, FILLED_FIRST
 
 FAMILIES: tuple[str, ...] = ("sqlite", "file")
-BATCH_SIZE = 100
 # threads8 only puts, as write does; procs2x2 does a put and a removal per item, as read_write_many.
 WORKLOAD_FOR: dict[str, str] = {
     "write": "write",
@@ -36,9 +36,7 @@ WORKLOAD_FOR: dict[str, str] = {
     "threads8": "write",
     "procs2x2": "read_write_many",
 }
-_FILLED_FIRST = ("read", "get_many")  # the storage is filled before the clock starts
-_PUTS_ONLY = ("write", "put_many")
-_BATCHED = ("batch", "put_many", "get_many")
+_PUTS_ONLY = ("write", "put_many")  # loops that end once every item is stored
 _HEADER = struct.Struct("<I")
 SQLITE_PAGE_SIZE = 1024
 """The page size pq-sqlite gives new files (``pq_sqlite.connection.PAGE_SIZE``): same settings."""
@@ -76,23 +74,25 @@ def _sqlite(workload: str, durability: str, items: list[Any], path: str) -> floa
         conn.execute("CREATE TABLE q (_id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB, timestamp FLOAT)")
         insert = "INSERT INTO q (data, timestamp) VALUES (?, ?)"
         n = len(items)
-        if workload in _FILLED_FIRST:
+        if workload in FILLED_FIRST:
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany(insert, [(_dumps(item), time.time()) for item in items])
             conn.execute("COMMIT")
         start = time.perf_counter()
-        if workload in ("batch", "put_many"):
+        if workload in FILLED_FIRST:
+            pass
+        elif workload in BATCH_WORKLOADS:
             for i in range(0, n, BATCH_SIZE):
                 now = time.time()
                 conn.execute("BEGIN IMMEDIATE")
                 conn.executemany(insert, [(_dumps(item), now) for item in items[i : i + BATCH_SIZE]])
                 conn.execute("COMMIT")
-        elif workload not in _FILLED_FIRST:
+        else:
             for item in items:
                 conn.execute(insert, (_dumps(item), time.time()))
         if workload in _PUTS_ONLY:
             pass
-        elif workload in _BATCHED:
+        elif workload in BATCH_WORKLOADS:
             left = n
             while left:
                 conn.execute("BEGIN IMMEDIATE")
@@ -131,7 +131,7 @@ def _file(workload: str, durability: str, items: list[Any], path: str) -> float:
     sync = durability == "full"
     data_path = os.path.join(path, "q00000")
     state_fd = os.open(os.path.join(path, "tail"), os.O_RDWR | os.O_CREAT, 0o644)
-    step = BATCH_SIZE if workload in _BATCHED else 1
+    step = BATCH_SIZE if workload in BATCH_WORKLOADS else 1
     try:
         with open(data_path, "ab") as out:
             start = time.perf_counter()
@@ -143,7 +143,7 @@ def _file(workload: str, durability: str, items: list[Any], path: str) -> float:
                     os.fsync(out.fileno())
         if workload in _PUTS_ONLY:
             return time.perf_counter() - start
-        if workload in _FILLED_FIRST:  # the writes above were the untimed filling
+        if workload in FILLED_FIRST:  # the writes above were the untimed filling
             start = time.perf_counter()
         with open(data_path, "rb") as src:
             for count in range(1, len(items) + 1):

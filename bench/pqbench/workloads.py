@@ -282,6 +282,8 @@ _BODIES: dict[tuple[str, str], Callable[[Any, list[Any]], None]] = {
 
 # Untimed work done on the open queue before the clock starts.
 _SETUPS: dict[str, Callable[[Any, list[Any]], None]] = {"read": _q_write, "get_many": _q_put_many}
+FILLED_FIRST: tuple[str, ...] = tuple(_SETUPS)
+"""Workloads whose queue is filled before the clock starts (the raw loops do the same)."""
 
 
 # -- async queues ------------------------------------------------------------------------
