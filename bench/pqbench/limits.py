@@ -3,9 +3,12 @@
 Each loop does the least work a queue of that family must do per item at a durability level
 (one committed transaction per put and per removal, a single ``DELETE ... RETURNING`` where
 SQLite has it; one write, plus fsync at ``full``), with the same items, so a row can be read as
-a fraction of it. Items are pickled (protocol 4, as the queues' default serializer) and
-unpickled inside the clock, as a queue must. ``read`` and ``get_many`` fill the storage before
-their clock starts, as those workloads do.
+a fraction of it. The ``sqlite-ack`` family is the least an acknowledgement queue must do: a
+removal is a claim (one ``UPDATE ... RETURNING``, committed without an fsync) and then a
+finish (one ``UPDATE``, fsynced at ``full``), and finished rows stay in the table. Items are
+pickled (protocol 4, as the queues' default serializer) and unpickled inside the clock, as a
+queue must. ``read`` and ``get_many`` fill the storage before their clock starts, as those
+workloads do.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 from .items import make_items
 from .workloads import BATCH_SIZE, BATCH_WORKLOADS, FILLED_FIRST
 
-FAMILIES: tuple[str, ...] = ("sqlite", "file")
+FAMILIES: tuple[str, ...] = ("sqlite", "sqlite-ack", "file")
 # threads8 only puts, as write does; procs2x2 does a put and a removal per item, as read_write_many.
 WORKLOAD_FOR: dict[str, str] = {
     "write": "write",
@@ -56,8 +59,8 @@ def run(family: str, workload: str, durability: str, n: int, item_kind: str, wor
     items = make_items(item_kind, n)
     path = tempfile.mkdtemp(prefix=f"limit-{family}-", dir=workdir)
     try:
-        if family == "sqlite":
-            return _sqlite(limit_workload(workload), durability, items, path)
+        if family in ("sqlite", "sqlite-ack"):
+            return _sqlite(limit_workload(workload), durability, items, path, ack=family == "sqlite-ack")
         if family == "file":
             return _file(limit_workload(workload), durability, items, path)
         raise ValueError(f"no limit loop for family {family!r}; known: {', '.join(FAMILIES)}")
@@ -65,13 +68,20 @@ def run(family: str, workload: str, durability: str, n: int, item_kind: str, wor
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _sqlite(workload: str, durability: str, items: list[Any], path: str) -> float:
+def _sqlite(workload: str, durability: str, items: list[Any], path: str, ack: bool = False) -> float:
     conn = sqlite3.connect(os.path.join(path, "data.db"), isolation_level=None)
     try:
         conn.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
-        conn.execute("CREATE TABLE q (_id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB, timestamp FLOAT)")
+        if ack:  # finished rows stay, so ready ones are found through a partial index
+            conn.execute(
+                "CREATE TABLE q (_id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB, timestamp FLOAT, "
+                "status INTEGER NOT NULL DEFAULT 0)"
+            )
+            conn.execute("CREATE INDEX q_ready ON q (_id) WHERE status < 2")
+        else:
+            conn.execute("CREATE TABLE q (_id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB, timestamp FLOAT)")
         insert = "INSERT INTO q (data, timestamp) VALUES (?, ?)"
         n = len(items)
         if workload in FILLED_FIRST:
@@ -92,6 +102,8 @@ def _sqlite(workload: str, durability: str, items: list[Any], path: str) -> floa
                 conn.execute(insert, (_dumps(item), time.time()))
         if workload in _PUTS_ONLY:
             pass
+        elif ack:
+            _claim_and_finish(conn, n, BATCH_SIZE if workload in BATCH_WORKLOADS else 1, durability == "full")
         elif workload in BATCH_WORKLOADS:
             left = n
             while left:
@@ -125,6 +137,34 @@ def _sqlite(workload: str, durability: str, items: list[Any], path: str) -> floa
         return time.perf_counter() - start
     finally:
         conn.close()
+
+
+def _claim_and_finish(conn: sqlite3.Connection, n: int, step: int, full: bool) -> None:
+    """Remove ``n`` rows as an ack queue does, ``step`` at a time: claim them in one statement,
+    committed without an fsync (``synchronous=NORMAL`` for it at ``full``: a lost claim only
+    means the item is delivered again), unpickle them, then finish them in one transaction,
+    fsynced at ``full``."""
+    ready = "SELECT _id FROM q WHERE status < 2 ORDER BY _id LIMIT"
+    # One row: a scalar subquery, cheaper than an IN list.
+    which = f"_id = ({ready} 1)" if step == 1 else f"_id IN ({ready} ?)"
+    claim = f"UPDATE q SET status = 2 WHERE {which} RETURNING _id, data"
+    finish = "UPDATE q SET status = 5 WHERE _id = ?"
+    left = n
+    while left:
+        if full:
+            conn.execute("PRAGMA synchronous=NORMAL")
+        rows = conn.execute(claim, () if step == 1 else (step,)).fetchall()
+        for _, data in rows:
+            pickle.loads(data)
+        if full:
+            conn.execute("PRAGMA synchronous=FULL")
+        if step == 1:
+            conn.execute(finish, (rows[0][0],))
+        else:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(finish, [(row[0],) for row in rows])
+            conn.execute("COMMIT")
+        left -= len(rows)
 
 
 def _file(workload: str, durability: str, items: list[Any], path: str) -> float:
@@ -168,11 +208,12 @@ def _save_tail(fd: int, offset: int, sync: bool) -> None:
 
 def describe(family: str, durability: str) -> dict[str, Any]:
     """Human words for a limit loop, for the report."""
-    if family == "sqlite":
+    if family in ("sqlite", "sqlite-ack"):
+        claims = ", claims unsynced" if family == "sqlite-ack" and durability == "full" else ""
         return {
             "family": family,
             "durability": durability,
-            "settings": f"WAL, synchronous={durability.upper()}, page_size={SQLITE_PAGE_SIZE}",
+            "settings": f"WAL, synchronous={durability.upper()}, page_size={SQLITE_PAGE_SIZE}{claims}",
         }
     return {
         "family": family,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import time
 from typing import Any
 
 import pytest
 
 from pqbench import catalog, limits, report, runner, targets, workloads
+from pqbench.items import make_items
 
 TOP_KEYS = {
     "schema",
@@ -309,3 +312,56 @@ def test_limit_loops_serialize_inside_the_clock_unless_filled_first(
     start = clock[-2]  # the clock's last start and its stop
     assert len(dumped) == 7
     assert sum(t > start for t in dumped) == inside
+
+
+def _traced_sqlite_loop(
+    workload: str, durability: str, n: int, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[str], list[tuple[int, int]]]:
+    """Run the ack loop once; return the statements it ran and the (status, count) rows it left."""
+    statements: list[str] = []
+    real_connect = sqlite3.connect
+
+    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = real_connect(*args, **kwargs)
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(limits.sqlite3, "connect", connect)
+    path = str(tmp_path)
+    limits._sqlite(workload, durability, make_items("dict", n), path, ack=True)
+    monkeypatch.undo()
+    with sqlite3.connect(os.path.join(path, "data.db")) as conn:
+        left = conn.execute("SELECT status, COUNT(*) FROM q GROUP BY status").fetchall()
+    return statements, left
+
+
+@pytest.mark.parametrize("workload", ["read", "get_many"])
+def test_ack_limit_loop_claims_then_finishes_and_keeps_finished_rows(
+    workload: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statements, left = _traced_sqlite_loop(workload, "normal", 250, tmp_path, monkeypatch)
+    assert left == [(5, 250)]  # every row finished, none deleted, none still held or ready
+    claims = [s for s in statements if s.startswith("UPDATE q SET status = 2")]
+    finishes = [s for s in statements if s.startswith("UPDATE q SET status = 5")]
+    per_claim = 1 if workload == "read" else workloads.BATCH_SIZE
+    assert len(claims) == -(-250 // per_claim)
+    assert len(finishes) == 250
+    assert not any("synchronous" in s for s in statements[3:])  # nothing to switch at normal
+
+
+def test_ack_limit_loop_at_full_fsyncs_only_the_finish(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statements, left = _traced_sqlite_loop("read", "full", 5, tmp_path, monkeypatch)
+    assert left == [(5, 5)]
+    names = {"UPDATE q SET status = 2": "claim", "UPDATE q SET status = 5": "finish"}
+    timed = [names.get(s[:23], s) for s in statements if s.startswith(("PRAGMA synchronous", "UPDATE q"))]
+    assert timed[0] == "PRAGMA synchronous=FULL"  # the connection's setting, before the clock
+    assert timed[1:] == ["PRAGMA synchronous=NORMAL", "claim", "PRAGMA synchronous=FULL", "finish"] * 5
+
+
+def test_ack_rows_are_measured_against_the_ack_loop() -> None:
+    assert catalog.target("sqlite-ack").family == "sqlite-ack"
+    assert {catalog.target(k).family for k in ("sqlite-fifo", "sqlite-unique", "pdict")} == {"sqlite"}
+    assert "claims unsynced" in limits.describe("sqlite-ack", "full")["settings"]
+    assert "claims unsynced" not in limits.describe("sqlite-ack", "normal")["settings"]
