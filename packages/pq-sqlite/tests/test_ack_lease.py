@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pq_core.exceptions import Empty
-from pq_sqlite.ack import FILOSQLiteAckQueue, SQLiteAckQueue, UniqueAckQ
+from pq_sqlite.ack import AckStatus, FILOSQLiteAckQueue, SQLiteAckQueue, UniqueAckQ
 
 LEASE = 0.2  # seconds: short so the tests stay fast, long enough to observe "still leased"
 
@@ -248,6 +248,24 @@ def test_get_many_and_ack_many(open_ack: Callable[..., Any]) -> None:
         q.get_many(3, block=False)
     with pytest.raises(ValueError):
         q.get_many(0)
+
+
+def test_ack_many_reports_ids_of_rows_not_in_flight_as_ack_does(open_ack: Callable[..., Any]) -> None:
+    """An id that is acked already still exists: its id comes back and its status stays; an id
+    of no row, or an object that was never handed out, gives None. The rows in flight are acked."""
+    q = open_ack()
+    q.put_many(["a", "b", "c", "d"])
+    done = q.get_many(1)
+    q.ack_many(done)
+    assert q.get(block=False, id=4) == "d"
+    q.ack_failed(id=4)
+    held = q.get_many(2)
+    assert q.ack_many([*held, 1, 4, 99, object()]) == [2, 3, 1, 4, None, None]
+    acked, failed = int(AckStatus.acked), int(AckStatus.ack_failed)
+    statuses = [(row["id"], row["status"]) for row in q.queue()]
+    assert statuses == [(1, acked), (2, acked), (3, acked), (4, failed)]
+    assert q.ack_many([2, 3]) == [2, 3]  # acked already: reported, nothing changes
+    assert q.acked_count() == 3
 
 
 def test_get_many_with_lease(open_ack: Callable[..., Any]) -> None:

@@ -23,6 +23,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from pq_core.capabilities import Capabilities
@@ -44,6 +45,7 @@ _RECLAIM_EVERY = 1.0  # seconds between looks for rows held by dead consumers wh
 _REAP_EVERY = DEFAULT_POLL_INTERVAL
 """Longest a busy consumer goes without looking for expired leases it cannot know of (those
 granted through other connections): what a blocked get in another process waits at most, too."""
+_QUEUE_ORDER = itemgetter(3)  # a claimed row's position in queue order (RETURNING's last column)
 _IN_CHUNK = 500  # ids per "IN (...)" list (SQLite's parameter limit is 999 on old builds)
 _TRIM_EVERY = 100  # finished items between two retention trims (at least)
 _VACUUM_FREE = 0.25  # run incremental vacuum once free pages exceed this share of the file
@@ -364,7 +366,7 @@ class SQLiteAckQueue(SQLiteBase):
                 rows = conn.execute(s.select_id, (row_id,)).fetchall()
             for row in rows:
                 conn.execute(s.mark_claimed, (*claim, row[0]))
-        rows.sort(key=lambda row: row[3], reverse=self._LIFO)  # RETURNING gives no set order
+        rows.sort(key=_QUEUE_ORDER, reverse=self._LIFO)  # RETURNING gives no set order
         return rows
 
     def _claim_decoded(
@@ -409,7 +411,7 @@ class SQLiteAckQueue(SQLiteBase):
             )
         else:
             rows = db.statement(self._ack_sql.claim_next, (self._owner, lease_until, count), False)
-            rows.sort(key=lambda row: row[3], reverse=self._LIFO)  # RETURNING gives no set order
+            rows.sort(key=_QUEUE_ORDER, reverse=self._LIFO)  # RETURNING gives no set order
         if rows and lease_until is not None and lease_until < self._reap_after:
             self._reap_after = lease_until  # threads racing here can only make it later by < _REAP_EVERY
         return rows
@@ -654,14 +656,17 @@ class SQLiteAckQueue(SQLiteBase):
         given = sorted({row_id for row_id in ids if row_id is not None})
 
         def op(conn: sqlite3.Connection) -> list[int | None]:
-            conn.executemany(s.finish, [(5, row_id) for row_id in given])
-            found: set[int] = set()
-            for start in range(0, len(given), _IN_CHUNK):
-                chunk = given[start : start + _IN_CHUNK]
-                found.update(row[0] for row in conn.execute(s.existing(len(chunk)), chunk))
+            chunks = [given[start : start + _IN_CHUNK] for start in range(0, len(given), _IN_CHUNK)]
+            finished = sum(conn.execute(s.finish_ids(len(chunk)), (5, *chunk)).rowcount for chunk in chunks)
+            result = list(ids)
+            if finished != len(given):  # some were not in flight: 1.1.0 reports those that exist
+                found: set[int] = set()
+                for chunk in chunks:
+                    found.update(row[0] for row in conn.execute(s.existing(len(chunk)), chunk))
+                result = [row_id if row_id in found else None for row_id in ids]
             if trim:
                 self._trim(conn)
-            return [row_id if row_id in found else None for row_id in ids]
+            return result
 
         result = self._database().write(op)
         self._forget([row_id for row_id in ids if row_id is not None])

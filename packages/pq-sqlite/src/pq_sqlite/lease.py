@@ -83,6 +83,7 @@ class AckStatements:
         self.status_of = f"SELECT status FROM {t} WHERE _id = ?"
         self._existing = f"SELECT _id FROM {t} WHERE _id IN ({{marks}})"
         self.finish = f"UPDATE {t} SET status = ?, {released} WHERE _id = ? AND status < 5"
+        self._finish_ids = f"UPDATE {t} SET status = ?, {released} WHERE _id IN ({{marks}}) AND status < 5"
         self.nack = f"UPDATE {t} SET status = {after_attempt}, {released} WHERE _id = ? AND status = 2"
         if lifo:
             back = f"COALESCE((SELECT MIN({key}) FROM {t} WHERE status < 2), {key} + 1) - 1"
@@ -140,6 +141,10 @@ class AckStatements:
     def resume_owners(self, count: int) -> str:
         """Give back the held rows of ``count`` owner tokens (parameters after the two attempt limits)."""
         return self._resume_owners.format(marks=", ".join("?" * count))
+
+    def finish_ids(self, count: int) -> str:
+        """Finish up to ``count`` rows in flight (parameters: the new status, then the ids)."""
+        return self._finish_ids.format(marks=", ".join("?" * count))
 
     def existing(self, count: int) -> str:
         """Which of ``count`` ids (parameters) are rows of the table."""
