@@ -105,6 +105,19 @@ def test_insert_rows_repeats_the_values_list(dialect: Dialect) -> None:
         sql.insert_rows(0)
 
 
+def test_repeat_values_takes_any_one_row_insert() -> None:
+    """Literal values in the list are repeated too; text that is not a one-row INSERT is refused."""
+    from pq_core.sql import repeat_values
+
+    assert repeat_values("INSERT INTO t (a, b, s) VALUES (?, ?, 0)", 2) == (
+        "INSERT INTO t (a, b, s) VALUES (?, ?, 0), (?, ?, 0)"
+    )
+    with pytest.raises(ValueError, match="not a one-row INSERT"):
+        repeat_values("INSERT INTO t (a) VALUES (?) RETURNING _id", 2)
+    with pytest.raises(ValueError, match="not a one-row INSERT"):
+        repeat_values("DELETE FROM t", 2)
+
+
 def test_insert_rows_keeps_the_first_of_equal_values_on_sqlite() -> None:
     unique = QueueStatements(SQLITE, KINDS["unique_queue"], "unique_queue_t")
     conn = sqlite3.connect(":memory:", isolation_level=None)

@@ -37,6 +37,7 @@ from pq_core.waiting import DEFAULT_POLL_INTERVAL, NOTHING, _Nothing
 from . import owners
 from .base import Corrupt, SQLiteBase
 from .connection import CHANGED, HAS_RETURNING
+from .inserts import insert_consecutive
 from .lease import AckStatements
 
 __all__ = ["AckStatus", "FIFOSQLiteAckQueue", "FILOSQLiteAckQueue", "SQLiteAckQueue", "UniqueAckQ"]
@@ -315,7 +316,7 @@ class SQLiteAckQueue(SQLiteBase):
         db = self._database()
         if self._SORT_KEYS:  # UniqueAckQ may need a second statement (a finished duplicate goes)
             row_id = db.write(lambda conn: self._insert(conn, data, time.time()))
-        else:  # one INSERT: alone, its own transaction; with others, one executemany
+        else:  # one INSERT: alone, its own transaction; with others, one INSERT of all their rows
             row_id = db.insert(self._ack_sql.insert, (data, time.time()))
         if row_id is not None:
             db.wakeup.notify()
@@ -334,10 +335,8 @@ class SQLiteAckQueue(SQLiteBase):
             now = time.time()
             if self._SORT_KEYS:  # UniqueAckQ: each insert may meet a duplicate
                 return [self._insert(conn, data, now) for data in encoded]
-            conn.executemany(self._ack_sql.insert, [(data, now) for data in encoded])
-            last = int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
-            # AUTOINCREMENT under the write lock hands out consecutive ids.
-            return list(range(last - len(encoded) + 1, last + 1))
+            rows = [(data, now) for data in encoded]
+            return list[int | None](insert_consecutive(conn, self._ack_sql.insert, rows))
 
         ids = db.write(op)
         if any(row_id is not None for row_id in ids):

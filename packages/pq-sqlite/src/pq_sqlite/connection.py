@@ -50,6 +50,8 @@ from pq_core.combine import FSYNC_LINGER, Combiner
 from pq_core.durability import Durability
 from pq_core.waiting import Wakeup
 
+from .inserts import insert_consecutive
+
 __all__ = ["CHANGED", "HAS_RETURNING", "ROWS", "Database", "is_busy"]
 
 T = TypeVar("T")
@@ -124,7 +126,7 @@ class _Request:
     """One write waiting to be committed, and its outcome.
 
     ``insert`` marks a one-row INSERT (statement, parameters) whose result is the new row id:
-    a group commit runs consecutive ones of the same statement as one ``executemany``.
+    a group commit runs consecutive ones of the same statement as one multi-row INSERT.
     """
 
     __slots__ = ("done", "error", "insert", "op", "result", "single", "sync")
@@ -239,10 +241,10 @@ class Database:
 
     def insert(self, sql: str, params: tuple[Any, ...], sync: bool = True) -> int:
         """Insert one row with ``sql`` (an INSERT that always adds a row: no ``OR IGNORE``) and
-        return its id. Inserts of the same statement that commit together run as one
-        ``executemany``, so a group of N puts crosses from Python into SQLite (and hands the GIL
-        to other threads) once instead of N times; ids stay exact, since ``AUTOINCREMENT`` gives
-        consecutive ids inside one write transaction."""
+        return its id. Inserts of the same statement that commit together run as one INSERT of
+        all their rows (:mod:`pq_sqlite.inserts`), so a group of N puts crosses from Python into
+        SQLite (and hands the GIL to other threads) once instead of N times; ids stay exact,
+        since ``AUTOINCREMENT`` gives consecutive ids inside one write transaction."""
         return int(self.statement(sql, params, sync, _NEW_ID, insert=True))
 
     def statement(
@@ -362,7 +364,7 @@ class Database:
     def _run_ops(conn: sqlite3.Connection, batch: list[_Request]) -> list[tuple[Any, BaseException | None]]:
         """Run the batch's writes inside the open transaction: (result, error) per request.
 
-        Runs of one-row inserts of the same statement become one ``executemany``; if it fails,
+        Runs of one-row inserts of the same statement become one multi-row INSERT; if it fails,
         the error propagates and the group is retried one request at a time.
         """
         outcomes: list[tuple[Any, BaseException | None]] = []
@@ -375,9 +377,7 @@ class Database:
                     end += 1
                 if end - i > 1:
                     rows = [request.insert[1] for request in batch[i:end] if request.insert is not None]
-                    conn.executemany(insert[0], rows)
-                    last = int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
-                    outcomes.extend((row_id, None) for row_id in range(last - (end - i) + 1, last + 1))
+                    outcomes.extend((row_id, None) for row_id in insert_consecutive(conn, insert[0], rows))
                     i = end
                     continue
             try:

@@ -29,6 +29,7 @@ from pq_core.waiting import NOTHING
 
 from .base import Corrupt, SQLiteBase
 from .connection import HAS_RETURNING
+from .inserts import insert_chunks, insert_consecutive
 
 __all__ = ["FIFOSQLiteQueue", "FILOSQLiteQueue", "PriorityQueue", "SQLiteQueue", "UniqueQ"]
 
@@ -53,7 +54,6 @@ _CAPS = Capabilities(
 
 Row = tuple[int, Any, float]
 
-_ROWS_PER_INSERT = 400
 """Rows per multi-row INSERT: 800 parameters, under the 999 of SQLite builds before 3.32."""
 
 
@@ -151,7 +151,7 @@ class SQLiteQueue(SQLiteBase):
             new_id: int | None = self._bounded(op, 1, block, timeout, "put")
         elif unique:
             new_id = db.write(op, True, True)
-        else:  # concurrent puts of one group commit share one executemany
+        else:  # concurrent puts of one group commit share one INSERT
             new_id = db.insert(sql, params)
         if new_id is not None:
             db.wakeup.notify()
@@ -198,10 +198,7 @@ class SQLiteQueue(SQLiteBase):
         def op(conn: sqlite3.Connection) -> list[int | None]:
             if unique:
                 return self._insert_unique(conn, rows)
-            conn.executemany(sql, rows)
-            last = int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
-            # AUTOINCREMENT under the write lock hands out consecutive ids.
-            return list(range(last - len(rows) + 1, last + 1))
+            return list[int | None](insert_consecutive(conn, sql, rows))
 
         db = self._database()
         ids: list[int | None] = (
@@ -214,23 +211,20 @@ class SQLiteQueue(SQLiteBase):
         """Insert ``rows`` (data, timestamp) into a unique table: ids in order, ``None`` where an
         equal item was already stored or came earlier in ``rows``.
 
-        One ``INSERT OR IGNORE ... VALUES (...), (...) RETURNING`` per chunk of rows: what it
-        returns are the rows it stored, each the first of its value (rows are inserted in order).
+        Each statement (``INSERT OR IGNORE`` of many rows) says how many rows it stored: all of
+        them, and their ids are consecutive; otherwise they are the newest rows of the table,
+        read back to tell which items they were (the first of each value stored).
         """
-        if not HAS_RETURNING:  # pragma: no cover - SQLite older than 3.35
-            ids: list[int | None] = []
-            for row in rows:
-                cursor = conn.execute(self._sql.insert, row)
-                ids.append(cursor.lastrowid if cursor.rowcount else None)
-            return ids
-        stored: dict[bytes, int] = {}  # encoded item -> id of the row that stored it
-        for start in range(0, len(rows), _ROWS_PER_INSERT):
-            chunk = rows[start : start + _ROWS_PER_INSERT]
-            sql = self._sql.insert_rows(len(chunk)) + " RETURNING _id, data"
-            stored.update(
-                (data, row_id) for row_id, data in conn.execute(sql, [v for row in chunk for v in row])
-            )
-        return [stored.pop(row[0], None) for row in rows]
+        ids: list[int | None] = []
+        for chunk, stored in insert_chunks(conn, self._sql.insert, rows):
+            if stored == len(chunk):
+                last = int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
+                ids.extend(range(last - stored + 1, last + 1))
+                continue
+            newest = conn.execute(self._sql.newest_rows, (stored,)).fetchall() if stored else []
+            by_data = {data: row_id for row_id, data in newest}
+            ids.extend(by_data.pop(row[0], None) for row in chunk)
+        return ids
 
     # -- get ------------------------------------------------------------------------------
 

@@ -9,7 +9,17 @@ statements a queue runs for one table, in a given dialect.
 from __future__ import annotations
 
 from .dialect import MYSQL, SQLITE, Dialect
-from .statements import QueueStatements
+from .statements import QueueStatements, repeat_values
 from .tables import KINDS, Column, TableKind, table_name
 
-__all__ = ["KINDS", "MYSQL", "SQLITE", "Column", "Dialect", "QueueStatements", "TableKind", "table_name"]
+__all__ = [
+    "KINDS",
+    "MYSQL",
+    "SQLITE",
+    "Column",
+    "Dialect",
+    "QueueStatements",
+    "TableKind",
+    "repeat_values",
+    "table_name",
+]

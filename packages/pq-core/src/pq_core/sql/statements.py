@@ -11,7 +11,21 @@ from __future__ import annotations
 from .dialect import Dialect
 from .tables import Column, TableKind
 
-__all__ = ["QueueStatements"]
+__all__ = ["QueueStatements", "repeat_values"]
+
+_VALUES = " VALUES "
+
+
+def repeat_values(insert: str, n: int) -> str:
+    """``insert``, a one-row ``INSERT ... VALUES (...)``, with its VALUES list given ``n`` times:
+    one statement that adds ``n`` rows, in that order."""
+    if n < 1:
+        raise ValueError(f"an INSERT needs n >= 1 rows, not {n}")
+    head, sep, values = insert.rpartition(_VALUES)
+    if not sep or not values.startswith("(") or not values.endswith(")"):
+        raise ValueError(f"not a one-row INSERT ... VALUES (...) statement: {insert!r}")
+    return head + sep + ", ".join([values] * n)
+
 
 _ORDER = {"fifo": "_id ASC", "lifo": "_id DESC", "priority": "priority ASC, _id ASC", "key": "key ASC"}
 
@@ -35,9 +49,10 @@ class QueueStatements:
             return
         value_cols = ["data", "timestamp"] + (["priority"] if kind.order == "priority" else [])
         verb = dialect.insert_ignore if kind.unique else "INSERT"
-        self._values = f"({dialect.params(len(value_cols))})"
-        self._insert_head = f"{verb} INTO {t} ({', '.join(value_cols)}) VALUES "
-        self.insert = self._insert_head + self._values
+        values = f"({dialect.params(len(value_cols))})"
+        self.insert = f"{verb} INTO {t} ({', '.join(value_cols)}){_VALUES}{values}"
+        # The rows a batch insert just stored: the newest, under the write lock (unique batches).
+        self.newest_rows = f"SELECT _id, data FROM {t} ORDER BY _id DESC LIMIT {p}"
         self.next_id = f"SELECT _id FROM {t} WHERE {ready} ORDER BY {self.order_by} LIMIT 1"
         self.next_ids = f"SELECT _id FROM {t} WHERE {ready} ORDER BY {self.order_by} LIMIT {p}"
         self.select_next = f"SELECT {cols} FROM {t} WHERE {ready} ORDER BY {self.order_by} LIMIT 1"
@@ -72,9 +87,7 @@ class QueueStatements:
 
     def insert_rows(self, n: int) -> str:
         """:attr:`insert` for ``n`` rows in one statement (one VALUES list per row)."""
-        if n < 1:
-            raise ValueError(f"insert_rows needs n >= 1, not {n}")
-        return self._insert_head + ", ".join([self._values] * n)
+        return repeat_values(self.insert, n)
 
     def column_sql(self, column: Column) -> str:
         """A column definition for CREATE TABLE / ALTER TABLE ADD COLUMN."""

@@ -1,0 +1,56 @@
+"""Many rows in few INSERT statements: ``put_many``, group commits and unique batches.
+
+``executemany`` resets, rebinds and steps a one-row INSERT once per row. An INSERT with one
+VALUES list per row is one statement run, which SQLite does in well under half the time (in
+memory, ~100-byte rows, 100 rows: 111 µs against 478 µs; 210 µs when the statement is not in
+the connection's statement cache and must be prepared first, so batch sizes that come and go
+cost little).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from typing import Any
+
+from pq_core.sql import repeat_values
+
+__all__ = ["MAX_VARIABLES", "insert_chunks", "insert_consecutive"]
+
+MAX_VARIABLES = 999
+"""Parameters per statement: ``SQLITE_MAX_VARIABLE_NUMBER`` of builds before 3.32 (newer: 32766)."""
+
+_statement = lru_cache(maxsize=256)(repeat_values)
+
+
+def insert_chunks(
+    conn: sqlite3.Connection, insert: str, rows: Sequence[tuple[Any, ...]]
+) -> Iterator[tuple[Sequence[tuple[Any, ...]], int]]:
+    """Insert ``rows`` (each the parameters of the one-row statement ``insert``) in order, as
+    many per statement as the parameter limit allows; after each statement, yield its rows
+    and how many of them it stored (fewer than given only for ``INSERT OR IGNORE``).
+
+    The next statement runs when the caller asks for the next chunk, so it can first read what
+    the last one stored (the newest rows of the table, inside the same write transaction).
+    """
+    if not rows:
+        return
+    per_statement = max(1, MAX_VARIABLES // max(1, len(rows[0])))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        params = [value for row in chunk for value in row]
+        yield chunk, conn.execute(_statement(insert, len(chunk)), params).rowcount
+
+
+def insert_consecutive(conn: sqlite3.Connection, insert: str, rows: Sequence[tuple[Any, ...]]) -> list[int]:
+    """Insert every row with ``insert`` (which always stores its row: no ``OR IGNORE``) and
+    return their ids in order.
+
+    The caller holds the write transaction, and ``AUTOINCREMENT`` then hands out consecutive
+    ids, so the ids are the ``len(rows)`` ending at the last one inserted.
+    """
+    for _ in insert_chunks(conn, insert, rows):
+        pass
+    last = int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
+    return list(range(last - len(rows) + 1, last + 1))
