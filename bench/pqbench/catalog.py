@@ -15,7 +15,7 @@ class TargetSpec:
 
     key: str  # row name, e.g. "sqlite-fifo"
     kind: str  # "queue", "ack", "dict", "async-queue"
-    family: str  # the raw loop its limit rows use: "file", "sqlite", "sqlite-ack" or "mysql"
+    family: str  # the raw loop of its limit rows: limits.FAMILIES, or "mysql" (none)
     ours: str  # "module:Attr" in persist-queue 2
     legacy: str | None  # "module:Attr" in persist-queue 1.1.0, None when 1.1.0 lacks it
     kwargs: dict[str, Any] = field(default_factory=dict)  # constructor keywords both versions take
@@ -45,7 +45,7 @@ TARGETS: tuple[TargetSpec, ...] = (
     TargetSpec(
         "sqlite-unique",
         "queue",
-        "sqlite",
+        "sqlite-unique",
         "pq_sqlite:UniqueQ",
         "persistqueue:UniqueQ",
         threads_kwargs={"multithreading": True},

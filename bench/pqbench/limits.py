@@ -3,7 +3,8 @@
 Each loop does the least work a queue of that family must do per item at a durability level
 (one committed transaction per put and per removal, a single ``DELETE ... RETURNING`` where
 SQLite has it; one write, plus fsync at ``full``), with the same items, so a row can be read as
-a fraction of it. The ``sqlite-ack`` family is the least an acknowledgement queue must do: a
+a fraction of it. The ``sqlite-unique`` family adds the ``UNIQUE (data)`` index a unique
+queue keeps. The ``sqlite-ack`` family is the least an acknowledgement queue must do: a
 removal is a claim (one ``UPDATE ... RETURNING``, committed without an fsync) and then a
 finish (one ``UPDATE``, fsynced at ``full``), and finished rows stay in the table. Items are
 pickled (protocol 4, as the queues' default serializer) and unpickled inside the clock, as a
@@ -26,7 +27,7 @@ from typing import Any
 from .items import make_items
 from .workloads import BATCH_SIZE, BATCH_WORKLOADS, FILLED_FIRST
 
-FAMILIES: tuple[str, ...] = ("sqlite", "sqlite-ack", "file")
+FAMILIES: tuple[str, ...] = ("sqlite", "sqlite-unique", "sqlite-ack", "file")
 # threads8 only puts, as write does; procs2x2 does a put and a removal per item, as read_write_many.
 WORKLOAD_FOR: dict[str, str] = {
     "write": "write",
@@ -43,6 +44,21 @@ _PUTS_ONLY = ("write", "put_many")  # loops that end once every item is stored
 _HEADER = struct.Struct("<I")
 SQLITE_PAGE_SIZE = 1024
 """The page size pq-sqlite gives new files (``pq_sqlite.connection.PAGE_SIZE``): same settings."""
+UNIQUE_PAGE_SIZE = 4096
+"""The page size of files whose first table is a unique queue (``pq_sqlite.connection.UNIQUE_PAGE_SIZE``)."""
+_COLUMNS = "_id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB, timestamp FLOAT"
+# Each SQLite family: its page size and the schema it creates.
+_SQLITE_SCHEMAS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "sqlite": (SQLITE_PAGE_SIZE, (f"CREATE TABLE q ({_COLUMNS})",)),
+    "sqlite-unique": (UNIQUE_PAGE_SIZE, (f"CREATE TABLE q ({_COLUMNS}, UNIQUE (data))",)),
+    "sqlite-ack": (  # finished rows stay, so ready ones are found through a partial index
+        SQLITE_PAGE_SIZE,
+        (
+            f"CREATE TABLE q ({_COLUMNS}, status INTEGER NOT NULL DEFAULT 0)",
+            "CREATE INDEX q_ready ON q (_id) WHERE status < 2",
+        ),
+    ),
+}
 
 _dumps = partial(pickle.dumps, protocol=4)
 
@@ -59,8 +75,8 @@ def run(family: str, workload: str, durability: str, n: int, item_kind: str, wor
     items = make_items(item_kind, n)
     path = tempfile.mkdtemp(prefix=f"limit-{family}-", dir=workdir)
     try:
-        if family in ("sqlite", "sqlite-ack"):
-            return _sqlite(limit_workload(workload), durability, items, path, ack=family == "sqlite-ack")
+        if family in _SQLITE_SCHEMAS:
+            return _sqlite(limit_workload(workload), durability, items, path, family)
         if family == "file":
             return _file(limit_workload(workload), durability, items, path)
         raise ValueError(f"no limit loop for family {family!r}; known: {', '.join(FAMILIES)}")
@@ -68,20 +84,16 @@ def run(family: str, workload: str, durability: str, n: int, item_kind: str, wor
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _sqlite(workload: str, durability: str, items: list[Any], path: str, ack: bool = False) -> float:
+def _sqlite(workload: str, durability: str, items: list[Any], path: str, family: str = "sqlite") -> float:
+    page_size, schema = _SQLITE_SCHEMAS[family]
+    ack = family == "sqlite-ack"
     conn = sqlite3.connect(os.path.join(path, "data.db"), isolation_level=None)
     try:
-        conn.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
+        conn.execute(f"PRAGMA page_size={page_size}")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
-        if ack:  # finished rows stay, so ready ones are found through a partial index
-            conn.execute(
-                "CREATE TABLE q (_id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB, timestamp FLOAT, "
-                "status INTEGER NOT NULL DEFAULT 0)"
-            )
-            conn.execute("CREATE INDEX q_ready ON q (_id) WHERE status < 2")
-        else:
-            conn.execute("CREATE TABLE q (_id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB, timestamp FLOAT)")
+        for statement in schema:
+            conn.execute(statement)
         insert = "INSERT INTO q (data, timestamp) VALUES (?, ?)"
         n = len(items)
         if workload in FILLED_FIRST:
@@ -91,12 +103,12 @@ def _sqlite(workload: str, durability: str, items: list[Any], path: str, ack: bo
         start = time.perf_counter()
         if workload in FILLED_FIRST:
             pass
-        elif workload in BATCH_WORKLOADS:
+        elif workload in BATCH_WORKLOADS:  # one INSERT of every row of the batch
             for i in range(0, n, BATCH_SIZE):
                 now = time.time()
-                conn.execute("BEGIN IMMEDIATE")
-                conn.executemany(insert, [(_dumps(item), now) for item in items[i : i + BATCH_SIZE]])
-                conn.execute("COMMIT")
+                batch = items[i : i + BATCH_SIZE]
+                rows = insert + ", (?, ?)" * (len(batch) - 1)
+                conn.execute(rows, [value for item in batch for value in (_dumps(item), now)])
         else:
             for item in items:
                 conn.execute(insert, (_dumps(item), time.time()))
@@ -142,13 +154,13 @@ def _sqlite(workload: str, durability: str, items: list[Any], path: str, ack: bo
 def _claim_and_finish(conn: sqlite3.Connection, n: int, step: int, full: bool) -> None:
     """Remove ``n`` rows as an ack queue does, ``step`` at a time: claim them in one statement,
     committed without an fsync (``synchronous=NORMAL`` for it at ``full``: a lost claim only
-    means the item is delivered again), unpickle them, then finish them in one transaction,
+    means the item is delivered again), unpickle them, then finish them in one statement,
     fsynced at ``full``."""
     ready = "SELECT _id FROM q WHERE status < 2 ORDER BY _id LIMIT"
     # One row: a scalar subquery, cheaper than an IN list.
     which = f"_id = ({ready} 1)" if step == 1 else f"_id IN ({ready} ?)"
     claim = f"UPDATE q SET status = 2 WHERE {which} RETURNING _id, data"
-    finish = "UPDATE q SET status = 5 WHERE _id = ?"
+    finish = "UPDATE q SET status = 5 WHERE _id IN ({})"
     left = n
     while left:
         if full:
@@ -158,12 +170,7 @@ def _claim_and_finish(conn: sqlite3.Connection, n: int, step: int, full: bool) -
             pickle.loads(data)
         if full:
             conn.execute("PRAGMA synchronous=FULL")
-        if step == 1:
-            conn.execute(finish, (rows[0][0],))
-        else:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(finish, [(row[0],) for row in rows])
-            conn.execute("COMMIT")
+        conn.execute(finish.format(", ".join("?" * len(rows))), [row[0] for row in rows])
         left -= len(rows)
 
 
@@ -208,12 +215,13 @@ def _save_tail(fd: int, offset: int, sync: bool) -> None:
 
 def describe(family: str, durability: str) -> dict[str, Any]:
     """Human words for a limit loop, for the report."""
-    if family in ("sqlite", "sqlite-ack"):
+    if family in _SQLITE_SCHEMAS:
+        page_size = _SQLITE_SCHEMAS[family][0]
         claims = ", claims unsynced" if family == "sqlite-ack" and durability == "full" else ""
         return {
             "family": family,
             "durability": durability,
-            "settings": f"WAL, synchronous={durability.upper()}, page_size={SQLITE_PAGE_SIZE}{claims}",
+            "settings": f"WAL, synchronous={durability.upper()}, page_size={page_size}{claims}",
         }
     return {
         "family": family,

@@ -22,7 +22,12 @@ from .targets import DEFAULT_LABEL, Target, discover, ours_version
 SCHEMA = "pqbench/1"
 LEGACY_DURABILITY = "1.1.0 default"
 # What a class without a durability keyword is compared with in --limit (design.md defaults).
-FAMILY_DEFAULT_DURABILITY = {"sqlite": "full", "sqlite-ack": "full", "file": "normal"}
+FAMILY_DEFAULT_DURABILITY = {
+    "sqlite": "full",
+    "sqlite-unique": "full",
+    "sqlite-ack": "full",
+    "file": "normal",
+}
 
 
 @dataclass

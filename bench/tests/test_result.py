@@ -229,10 +229,13 @@ def test_async_rows_run_the_three_1_1_0_workloads(monkeypatch: pytest.MonkeyPatc
 
 def test_sqlite_limit_loop_uses_the_page_size_pq_sqlite_creates_files_with(tmp_path: object) -> None:
     """The raw loop is "the same settings" only if it writes the same page size per commit."""
-    from pq_sqlite.connection import PAGE_SIZE
+    from pq_sqlite.connection import PAGE_SIZE, UNIQUE_PAGE_SIZE
 
     assert limits.SQLITE_PAGE_SIZE == PAGE_SIZE
+    assert limits.UNIQUE_PAGE_SIZE == UNIQUE_PAGE_SIZE
     assert f"page_size={PAGE_SIZE}" in limits.describe("sqlite", "full")["settings"]
+    assert f"page_size={PAGE_SIZE}" in limits.describe("sqlite-ack", "full")["settings"]
+    assert f"page_size={UNIQUE_PAGE_SIZE}" in limits.describe("sqlite-unique", "full")["settings"]
 
 
 @pytest.mark.parametrize("workload", ["read", "get_many"])
@@ -328,7 +331,7 @@ def _traced_sqlite_loop(
 
     monkeypatch.setattr(limits.sqlite3, "connect", connect)
     path = str(tmp_path)
-    limits._sqlite(workload, durability, make_items("dict", n), path, ack=True)
+    limits._sqlite(workload, durability, make_items("dict", n), path, "sqlite-ack")
     monkeypatch.undo()
     with sqlite3.connect(os.path.join(path, "data.db")) as conn:
         left = conn.execute("SELECT status, COUNT(*) FROM q GROUP BY status").fetchall()
@@ -344,8 +347,7 @@ def test_ack_limit_loop_claims_then_finishes_and_keeps_finished_rows(
     claims = [s for s in statements if s.startswith("UPDATE q SET status = 2")]
     finishes = [s for s in statements if s.startswith("UPDATE q SET status = 5")]
     per_claim = 1 if workload == "read" else workloads.BATCH_SIZE
-    assert len(claims) == -(-250 // per_claim)
-    assert len(finishes) == 250
+    assert len(claims) == len(finishes) == -(-250 // per_claim)  # one finish per claim
     assert not any("synchronous" in s for s in statements[3:])  # nothing to switch at normal
 
 
@@ -362,6 +364,17 @@ def test_ack_limit_loop_at_full_fsyncs_only_the_finish(
 
 def test_ack_rows_are_measured_against_the_ack_loop() -> None:
     assert catalog.target("sqlite-ack").family == "sqlite-ack"
-    assert {catalog.target(k).family for k in ("sqlite-fifo", "sqlite-unique", "pdict")} == {"sqlite"}
+    assert {catalog.target(k).family for k in ("sqlite-fifo", "sqlite-filo", "pdict")} == {"sqlite"}
     assert "claims unsynced" in limits.describe("sqlite-ack", "full")["settings"]
     assert "claims unsynced" not in limits.describe("sqlite-ack", "normal")["settings"]
+
+
+def test_unique_rows_are_measured_against_a_table_with_the_unique_index(tmp_path: Any) -> None:
+    assert catalog.target("sqlite-unique").family == "sqlite-unique"
+    path = str(tmp_path)
+    limits._sqlite("write", "normal", make_items("dict", 5), path, "sqlite-unique")
+    with sqlite3.connect(os.path.join(path, "data.db")) as conn:
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == limits.UNIQUE_PAGE_SIZE
+        data = conn.execute("SELECT data FROM q LIMIT 1").fetchone()[0]
+        with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+            conn.execute("INSERT INTO q (data, timestamp) VALUES (?, 0)", (data,))
