@@ -107,8 +107,8 @@ def _sqlite(workload: str, durability: str, items: list[Any], path: str, family:
             for i in range(0, n, BATCH_SIZE):
                 now = time.time()
                 batch = items[i : i + BATCH_SIZE]
-                rows = insert + ", (?, ?)" * (len(batch) - 1)
-                conn.execute(rows, [value for item in batch for value in (_dumps(item), now)])
+                statement = insert + ", (?, ?)" * (len(batch) - 1)
+                conn.execute(statement, [value for item in batch for value in (_dumps(item), now)])
         else:
             for item in items:
                 conn.execute(insert, (_dumps(item), time.time()))
