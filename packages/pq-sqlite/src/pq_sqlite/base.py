@@ -124,15 +124,17 @@ class SQLiteBase:
     def _encode_many(self, items: Iterable[Any]) -> list[bytes]:
         """Serialize every item in memory first (``SerializationError`` names a bad one; nothing written)."""
         items = list(items)
-        if not self._SORT_KEYS:
-            dumps = self._serializer.dumps
-            try:
-                encoded = [dumps(item) for item in items]
-            except Exception:
-                pass  # redo one by one below, so the error names the item
+        dumps = self._serializer.dumps
+        try:
+            if self._SORT_KEYS:
+                encoded = [dumps(item, sort_keys=True) for item in items]
             else:
-                if all(type(data) is bytes for data in encoded):
-                    return encoded
+                encoded = [dumps(item) for item in items]
+        except Exception:
+            pass  # redo one by one below, so the error names the item
+        else:
+            if all(type(data) is bytes for data in encoded):
+                return encoded
         return [self._encode(item) for item in items]
 
     def _decode_row(self, conn: sqlite3.Connection, row: tuple[Any, ...]) -> Any:
