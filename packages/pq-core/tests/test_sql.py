@@ -85,8 +85,10 @@ def test_priority_order_and_unique_insert() -> None:
     conn.execute(sql.create_table())
     for data, priority in (("c", 5), ("a", 1), ("b", 1)):
         conn.execute(sql.insert, (data, 0.0, priority))
-    rows = conn.execute(sql.take_many, (3,)).fetchall()
-    assert [r[1] for r in sorted(rows, key=lambda r: (r[3], r[0]))] == ["a", "b", "c"]
+    rows = conn.execute(sql.select_next_many, (2,)).fetchall()
+    assert [r[1] for r in rows] == ["a", "b"]
+    conn.execute(sql.delete_ids(2), [r[0] for r in rows])
+    assert conn.execute(sql.select_next_many, (5,)).fetchall() == [(1, "c", 0.0)]
     unique = QueueStatements(SQLITE, KINDS["unique_queue"], "unique_queue_t")
     conn.execute(unique.create_table())
     assert conn.execute(unique.insert, (b"x", 0.0)).rowcount == 1

@@ -149,6 +149,30 @@ def test_undecodable_row_with_auto_commit_false(path: str) -> None:
     q.close()
 
 
+@pytest.mark.parametrize("cls", [SQLiteQueue, FILOSQLiteQueue, PriorityQueue])
+def test_get_many_takes_only_ready_rows_around_rows_another_instance_holds(cls: type, path: str) -> None:
+    """A batch is the first n ready rows; rows held between them (auto_commit=False consumers)
+    stay held, whether the batch takes its rows (auto_commit=True) or holds them too."""
+    q = cls(path)
+    q.put_many(range(10))  # ids 1..10 hold items 0..9
+    holder = cls(path, auto_commit=False)
+    held = [holder.get(id=row_id) for row_id in (2, 5, 8)]
+    assert held == [1, 4, 7]
+    ready = [0, 2, 3, 5, 6, 8, 9]
+    if cls is FILOSQLiteQueue:
+        ready.reverse()
+    other = cls(path, auto_commit=False)
+    assert other.get_many(3, block=False) == ready[:3]  # held by `other`, a held row among them
+    assert q.get_many(3, block=False) == ready[3:6]  # taken, a held row among them
+    assert q.get_many(10, block=False) == ready[6:]
+    assert q.qsize() == 0
+    holder.close()  # its rows come back: none taken or claimed by the batches around them
+    assert sorted(q.get_many(10, block=False)) == held
+    other.close()
+    assert sorted(q.get_many(10, block=False)) == sorted(ready[:3])
+    q.close()
+
+
 @pytest.mark.parametrize("auto_commit", [True, False])
 def test_get_many_sets_aside_undecodable_rows_and_returns_the_rest(
     path: str, auto_commit: bool, caplog: pytest.LogCaptureFixture

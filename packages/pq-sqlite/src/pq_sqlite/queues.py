@@ -53,8 +53,7 @@ _CAPS = Capabilities(
 )
 
 Row = tuple[int, Any, float]
-
-"""Rows per multi-row INSERT: 800 parameters, under the 999 of SQLite builds before 3.32."""
+_IDS_PER_STATEMENT = 500  # ids per "IN (...)" list (SQLite's parameter limit is 999 on old builds)
 
 
 def resolve_id(id: Any) -> int | None:
@@ -305,7 +304,7 @@ class SQLiteQueue(SQLiteBase):
         return claim
 
     def get_many(self, n: int, block: bool = True, timeout: float | None = None) -> list[Any]:
-        """Take up to ``n`` items in one statement (at least one: waits like ``get``).
+        """Take up to ``n`` items in one transaction (at least one: waits like ``get``).
 
         Rows that cannot be decoded are moved to quarantine and logged; the others are
         returned. If every row taken was undecodable, the first ``CorruptionError`` is raised.
@@ -314,30 +313,32 @@ class SQLiteQueue(SQLiteBase):
             raise ValueError(f"get_many needs n >= 1 (an int), not {n!r}")
         db = self._database()
         sql = self._sql
-        order = self._table.kind.order
-        take, params = (sql.take_many, (n,)) if self.auto_commit else (sql.own_many, (self._owner, n))
+        by_range = self._table.kind.order != "priority"
+        owner = () if self.auto_commit else (self._owner,)
+        remove = sql.delete_ready_between if self.auto_commit else sql.own_ready_between
+        remove_ids = sql.delete_ids if self.auto_commit else sql.own_ids
         loads = self._serializer.loads
 
         def op(conn: sqlite3.Connection) -> Any:
-            if HAS_RETURNING:
-                rows = conn.execute(take, params).fetchall()
-            else:  # pragma: no cover - SQLite older than 3.35
-                rows = conn.execute(sql.select_next_many, (n,)).fetchall()
-                for row in rows:
-                    if self.auto_commit:
-                        conn.execute(sql.delete_id, (row[0],))
-                    else:
-                        conn.execute(sql.claim_id, (self._owner, row[0]))
-            return rows or NOTHING
+            # Two statements under the write lock: choose the rows (in queue order), then take
+            # them; cheaper than one DELETE ... IN (subquery) RETURNING (callgrind: 21% fewer
+            # instructions for FIFO batches of 100; see QueueStatements.delete_ready_between).
+            rows = conn.execute(sql.select_next_many, (n,)).fetchall()
+            if not rows:
+                return NOTHING
+            if by_range:
+                first, last = rows[0][0], rows[-1][0]
+                conn.execute(remove, (*owner, min(first, last), max(first, last)))
+            else:
+                for start in range(0, len(rows), _IDS_PER_STATEMENT):
+                    ids = [row[0] for row in rows[start : start + _IDS_PER_STATEMENT]]
+                    conn.execute(remove_ids(len(ids)), (*owner, *ids))
+            return rows
 
         def claim() -> Any:
-            rows = db.write(op, self.auto_commit, HAS_RETURNING)
+            rows = db.write(op, self.auto_commit)
             if rows is NOTHING:
                 return NOTHING
-            if order == "priority":  # RETURNING gives rows in no set order
-                rows.sort(key=lambda row: (row[3], row[0]))
-            else:
-                rows.sort(key=lambda row: row[0], reverse=order == "lifo")
             try:
                 return [row[0] for row in rows], [loads(row[1]) for row in rows]
             except Exception:

@@ -65,17 +65,17 @@ class QueueStatements:
         # Single-statement claims (RETURNING): the row is chosen and taken in one step.
         self.take_next = f"DELETE FROM {t} WHERE _id = ({self.next_id}) RETURNING {cols}"
         self.take_id = f"DELETE FROM {t} WHERE _id = {p} AND {ready} RETURNING {cols}"
-        self.take_many = f"DELETE FROM {t} WHERE _id IN ({self.next_ids}) RETURNING {cols}"
         self.own_next = f"UPDATE {t} SET owner = {p} WHERE _id = ({self.next_id}) RETURNING {cols}"
         self.own_id = f"UPDATE {t} SET owner = {p} WHERE _id = {p} AND {ready} RETURNING {cols}"
-        self.own_many = f"UPDATE {t} SET owner = {p} WHERE _id IN ({self.next_ids}) RETURNING {cols}"
-        if kind.order == "priority":  # RETURNING gives rows in no set order: return the sort key too
-            self.take_many = self.take_many + ", priority"
-            self.own_many = self.own_many + ", priority"
-            self.select_next_many = (
-                f"SELECT {cols}, priority FROM {t} WHERE {ready} ORDER BY {self.order_by} "
-                f"LIMIT {p}{dialect.lock_rows}"
-            )
+        # Batches: select_next_many, then remove (or own) the rows it chose, in one transaction.
+        # Where that transaction holds the table's only write lock (SQLite), the first n ready
+        # rows of a FIFO or LIFO batch are every ready row of one id range, which one range
+        # condition covers; a priority batch, or an engine whose other writers skip locked rows
+        # (MySQL), names the ids.
+        self.delete_ready_between = f"DELETE FROM {t} WHERE _id BETWEEN {p} AND {p} AND {ready}"
+        self.own_ready_between = f"UPDATE {t} SET owner = {p} WHERE _id BETWEEN {p} AND {p} AND {ready}"
+        self._delete_ids = f"DELETE FROM {t} WHERE _id IN ({{marks}})"
+        self._own_ids = f"UPDATE {t} SET owner = {p} WHERE _id IN ({{marks}})"
         self.count_ready = f"SELECT COUNT(*) FROM {t} WHERE {ready}"
         self.count_owned = f"SELECT COUNT(*) FROM {t} WHERE owner IS NOT NULL"
         self.oldest_ready = f"SELECT MIN(timestamp) FROM {t} WHERE {ready}"
@@ -84,6 +84,14 @@ class QueueStatements:
         self.delete_owner = f"DELETE FROM {t} WHERE owner = {p}"
         self.update_data = f"UPDATE {t} SET data = {p} WHERE _id = {p}"
         self.select_all = f"SELECT {cols} FROM {t} ORDER BY _id ASC"
+
+    def delete_ids(self, n: int) -> str:
+        """Delete the rows of ``n`` ids (parameters)."""
+        return self._delete_ids.format(marks=self.dialect.params(n))
+
+    def own_ids(self, n: int) -> str:
+        """Mark the rows of ``n`` ids as held (parameters: the owner token, then the ids)."""
+        return self._own_ids.format(marks=self.dialect.params(n))
 
     def insert_rows(self, n: int) -> str:
         """:attr:`insert` for ``n`` rows in one statement (one VALUES list per row)."""
