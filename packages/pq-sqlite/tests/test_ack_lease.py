@@ -268,6 +268,21 @@ def test_ack_many_reports_ids_of_rows_not_in_flight_as_ack_does(open_ack: Callab
     assert q.acked_count() == 3
 
 
+@pytest.mark.parametrize("cls", [SQLiteAckQueue, FILOSQLiteAckQueue])
+def test_get_many_hands_out_in_queue_order_after_nacks_to_the_back(
+    cls: type, open_ack: Callable[..., Any]
+) -> None:
+    """A batch follows the queue order, which a nack to the back changes (ids do not)."""
+    q = open_ack(cls)
+    q.put_many(["a", "b", "c", "d"])
+    first = q.get(block=False)
+    q.nack(first, to_back=True)
+    order = ["b", "c", "d", "a"] if cls is SQLiteAckQueue else ["c", "b", "a", "d"]
+    assert first == ("a" if cls is SQLiteAckQueue else "d")
+    assert q.get_many(3, block=False) == order[:3]
+    assert q.get_many(3, block=False) == order[3:]
+
+
 def test_get_many_with_lease(open_ack: Callable[..., Any]) -> None:
     q = open_ack()
     q.put_many(["a", "b"])

@@ -23,7 +23,6 @@ import threading
 import time
 import warnings
 from collections.abc import Iterable
-from operator import itemgetter
 from typing import Any, ClassVar
 
 from pq_core.capabilities import Capabilities
@@ -46,7 +45,6 @@ _RECLAIM_EVERY = 1.0  # seconds between looks for rows held by dead consumers wh
 _REAP_EVERY = DEFAULT_POLL_INTERVAL
 """Longest a busy consumer goes without looking for expired leases it cannot know of (those
 granted through other connections): what a blocked get in another process waits at most, too."""
-_QUEUE_ORDER = itemgetter(3)  # a claimed row's position in queue order (RETURNING's last column)
 _IN_CHUNK = 500  # ids per "IN (...)" list (SQLite's parameter limit is 999 on old builds)
 _TRIM_EVERY = 100  # finished items between two retention trims (at least)
 _VACUUM_FREE = 0.25  # run incremental vacuum once free pages exceed this share of the file
@@ -353,19 +351,31 @@ class SQLiteAckQueue(SQLiteBase):
         now = time.time()
         conn.execute(s.reap, (*self._max(), now))
         claim = (self._owner, lease_until)
-        if HAS_RETURNING:
-            if row_id is None:
-                rows = conn.execute(s.claim_next, (*claim, count)).fetchall()
-            else:
-                rows = conn.execute(s.claim_id, (*claim, row_id)).fetchall()
-        else:  # pragma: no cover - SQLite < 3.35
-            if row_id is None:
-                rows = conn.execute(s.select_next, (count,)).fetchall()
-            else:
-                rows = conn.execute(s.select_id, (row_id,)).fetchall()
+        if row_id is None:
+            if count == 1 and HAS_RETURNING:
+                rows: list[tuple[Any, ...]] = conn.execute(s.claim_one, claim).fetchall()
+                return rows
+            return self._claim_next(conn, count, claim)
+        if not HAS_RETURNING:  # pragma: no cover - SQLite < 3.35
+            rows = conn.execute(s.select_id, (row_id,)).fetchall()
             for row in rows:
                 conn.execute(s.mark_claimed, (*claim, row[0]))
-        rows.sort(key=_QUEUE_ORDER, reverse=self._LIFO)  # RETURNING gives no set order
+            return rows
+        rows = conn.execute(s.claim_id, (*claim, row_id)).fetchall()
+        return rows
+
+    def _claim_next(
+        self, conn: sqlite3.Connection, count: int, claim: tuple[str, float | None]
+    ) -> list[tuple[Any, ...]]:
+        """Inside a write transaction: select the next ``count`` ready rows, in queue order, and
+        mark them held by id (cheaper for batches than one ``UPDATE ... IN (SELECT ...)
+        RETURNING``, which also returns its rows in no set order: callgrind, 18.5% fewer
+        instructions for batches of 100)."""
+        s = self._ack_sql
+        rows: list[tuple[Any, ...]] = conn.execute(s.select_next, (count,)).fetchall()
+        for start in range(0, len(rows), _IN_CHUNK):
+            ids = [row[0] for row in rows[start : start + _IN_CHUNK]]
+            conn.execute(s.claim_ids(len(ids)), (*claim, *ids))
         return rows
 
     def _claim_decoded(
@@ -395,7 +405,8 @@ class SQLiteAckQueue(SQLiteBase):
         """Claim without the reap, when no lease it knows of has run out (``None``: take the full path).
 
         The last full claim recorded the earliest lease expiry, capped at :data:`_REAP_EVERY`
-        from then; until that time the claim is one statement. Leases granted here lower the
+        from then; until that time a claim is one statement (a batch: one select and one
+        update in a transaction), without the reap. Leases granted here lower the
         recorded time. A lease another connection granted afterwards can therefore be reaped up
         to ``_REAP_EVERY`` late while ready items remain; when none does, the caller takes the
         full path at once, so an expired item is never missed by a get that would otherwise
@@ -404,13 +415,11 @@ class SQLiteAckQueue(SQLiteBase):
         if time.time() >= self._reap_after:
             return None
         db = self._database()
+        claim = (self._owner, lease_until)
         if count == 1:
-            rows: list[tuple[Any, ...]] = db.statement(
-                self._ack_sql.claim_one, (self._owner, lease_until), False
-            )
+            rows: list[tuple[Any, ...]] = db.statement(self._ack_sql.claim_one, claim, False)
         else:
-            rows = db.statement(self._ack_sql.claim_next, (self._owner, lease_until, count), False)
-            rows.sort(key=_QUEUE_ORDER, reverse=self._LIFO)  # RETURNING gives no set order
+            rows = db.write(lambda conn: self._claim_next(conn, count, claim), sync=False)
         if rows and lease_until is not None and lease_until < self._reap_after:
             self._reap_after = lease_until  # threads racing here can only make it later by < _REAP_EVERY
         return rows

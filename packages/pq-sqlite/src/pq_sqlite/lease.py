@@ -65,11 +65,10 @@ class AckStatements:
         )
         self.next_expiry = f"SELECT MIN(lease_until) FROM {t} WHERE status = 2 AND lease_until IS NOT NULL"
         claim = f"UPDATE {t} SET status = 2, owner = ?, lease_until = ?, attempts = attempts + 1"
-        next_ids = f"SELECT _id FROM {t} WHERE status < 2 ORDER BY {order} LIMIT ?"
-        self.claim_next = f"{claim} WHERE _id IN ({next_ids}) RETURNING {_ROW}, {key}"
-        # One row: a scalar subquery, cheaper than building the IN list.
+        # One row: chosen and claimed in one statement. Batches: select_next, then claim_ids.
         next_id = f"SELECT _id FROM {t} WHERE status < 2 ORDER BY {order} LIMIT 1"
         self.claim_one = f"{claim} WHERE _id = ({next_id}) RETURNING {_ROW}, {key}"
+        self._claim_ids = f"{claim} WHERE _id IN ({{marks}})"
         self.claim_id = f"{claim} WHERE _id = ? AND status < 2 RETURNING {_ROW}, {key}"
         cmp = "<" if lifo else ">"
         after = f"COALESCE((SELECT {key} FROM {t} WHERE _id = ?), ?)"
@@ -141,6 +140,10 @@ class AckStatements:
     def resume_owners(self, count: int) -> str:
         """Give back the held rows of ``count`` owner tokens (parameters after the two attempt limits)."""
         return self._resume_owners.format(marks=", ".join("?" * count))
+
+    def claim_ids(self, count: int) -> str:
+        """Mark ``count`` rows as held (parameters: owner, lease end, then the ids)."""
+        return self._claim_ids.format(marks=", ".join("?" * count))
 
     def finish_ids(self, count: int) -> str:
         """Finish up to ``count`` rows in flight (parameters: the new status, then the ids)."""
