@@ -53,7 +53,7 @@ TARGETS: tuple[TargetSpec, ...] = (
     TargetSpec(
         "sqlite-priority",
         "queue",
-        "sqlite",
+        "sqlite-priority",
         "pq_sqlite:PriorityQueue",
         "persistqueue:PriorityQueue",
         threads_kwargs={"multithreading": True},

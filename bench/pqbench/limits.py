@@ -27,7 +27,7 @@ from typing import Any
 from .items import make_items
 from .workloads import BATCH_SIZE, BATCH_WORKLOADS, FILLED_FIRST
 
-FAMILIES: tuple[str, ...] = ("sqlite", "sqlite-unique", "sqlite-ack", "file")
+FAMILIES: tuple[str, ...] = ("sqlite", "sqlite-unique", "sqlite-priority", "sqlite-ack", "file")
 # threads8 only puts, as write does; procs2x2 does a put and a removal per item, as read_write_many.
 WORKLOAD_FOR: dict[str, str] = {
     "write": "write",
@@ -51,6 +51,13 @@ _COLUMNS = "_id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB, timestamp FLOAT"
 _SQLITE_SCHEMAS: dict[str, tuple[int, tuple[str, ...]]] = {
     "sqlite": (SQLITE_PAGE_SIZE, (f"CREATE TABLE q ({_COLUMNS})",)),
     "sqlite-unique": (UNIQUE_PAGE_SIZE, (f"CREATE TABLE q ({_COLUMNS}, UNIQUE (data))",)),
+    "sqlite-priority": (  # every item at the default priority, as the benchmark puts them
+        SQLITE_PAGE_SIZE,
+        (
+            f"CREATE TABLE q ({_COLUMNS}, priority INTEGER NOT NULL DEFAULT 0)",
+            "CREATE INDEX q_priority ON q (priority, _id)",
+        ),
+    ),
     "sqlite-ack": (  # finished rows stay, so ready ones are found through a partial index
         SQLITE_PAGE_SIZE,
         (
@@ -87,6 +94,8 @@ def run(family: str, workload: str, durability: str, n: int, item_kind: str, wor
 def _sqlite(workload: str, durability: str, items: list[Any], path: str, family: str = "sqlite") -> float:
     page_size, schema = _SQLITE_SCHEMAS[family]
     ack = family == "sqlite-ack"
+    priority = family == "sqlite-priority"
+    order = "priority, _id" if priority else "_id"  # read_write_1 reads by id: one priority here
     conn = sqlite3.connect(os.path.join(path, "data.db"), isolation_level=None)
     try:
         conn.execute(f"PRAGMA page_size={page_size}")
@@ -120,8 +129,15 @@ def _sqlite(workload: str, durability: str, items: list[Any], path: str, family:
             left = n
             while left:
                 conn.execute("BEGIN IMMEDIATE")
-                rows = conn.execute("SELECT _id, data FROM q ORDER BY _id LIMIT ?", (BATCH_SIZE,)).fetchall()
-                conn.execute("DELETE FROM q WHERE _id <= ?", (rows[-1][0],))
+                rows = conn.execute(
+                    f"SELECT _id, data FROM q ORDER BY {order} LIMIT ?", (BATCH_SIZE,)
+                ).fetchall()
+                if priority:  # the batch is no id range: name its rows
+                    conn.execute(
+                        f"DELETE FROM q WHERE _id IN ({', '.join('?' * len(rows))})", [r[0] for r in rows]
+                    )
+                else:
+                    conn.execute("DELETE FROM q WHERE _id <= ?", (rows[-1][0],))
                 conn.execute("COMMIT")
                 for _, data in rows:
                     pickle.loads(data)
@@ -136,13 +152,15 @@ def _sqlite(workload: str, durability: str, items: list[Any], path: str, family:
                 pickle.loads(row[1])
             conn.execute("DELETE FROM q WHERE _id <= ?", (cursor,))
         elif sqlite3.sqlite_version_info >= (3, 35, 0):  # read, read_write_many
-            take = "DELETE FROM q WHERE _id = (SELECT _id FROM q ORDER BY _id LIMIT 1) RETURNING _id, data"
+            take = (
+                f"DELETE FROM q WHERE _id = (SELECT _id FROM q ORDER BY {order} LIMIT 1) RETURNING _id, data"
+            )
             for _ in items:  # one statement, its own transaction: the least a removal can cost
                 pickle.loads(conn.execute(take).fetchall()[0][1])
         else:
             for _ in items:
                 conn.execute("BEGIN IMMEDIATE")
-                row = conn.execute("SELECT _id, data FROM q ORDER BY _id LIMIT 1").fetchone()
+                row = conn.execute(f"SELECT _id, data FROM q ORDER BY {order} LIMIT 1").fetchone()
                 conn.execute("DELETE FROM q WHERE _id = ?", (row[0],))
                 conn.execute("COMMIT")
                 pickle.loads(row[1])

@@ -25,6 +25,7 @@ LEGACY_DURABILITY = "1.1.0 default"
 FAMILY_DEFAULT_DURABILITY = {
     "sqlite": "full",
     "sqlite-unique": "full",
+    "sqlite-priority": "full",
     "sqlite-ack": "full",
     "file": "normal",
 }

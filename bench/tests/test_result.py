@@ -318,9 +318,15 @@ def test_limit_loops_serialize_inside_the_clock_unless_filled_first(
 
 
 def _traced_sqlite_loop(
-    workload: str, durability: str, n: int, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
-) -> tuple[list[str], list[tuple[int, int]]]:
-    """Run the ack loop once; return the statements it ran and the (status, count) rows it left."""
+    workload: str,
+    durability: str,
+    n: int,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    family: str = "sqlite-ack",
+) -> tuple[list[str], list[tuple[int, ...]]]:
+    """Run one raw SQLite loop; return the statements it ran and what it left in its table
+    (``(status, count)`` rows for the ack family, ``[(count,)]`` for the others)."""
     statements: list[str] = []
     real_connect = sqlite3.connect
 
@@ -331,10 +337,15 @@ def _traced_sqlite_loop(
 
     monkeypatch.setattr(limits.sqlite3, "connect", connect)
     path = str(tmp_path)
-    limits._sqlite(workload, durability, make_items("dict", n), path, "sqlite-ack")
+    limits._sqlite(workload, durability, make_items("dict", n), path, family)
     monkeypatch.undo()
+    count = (
+        "SELECT status, COUNT(*) FROM q GROUP BY status"
+        if family == "sqlite-ack"
+        else "SELECT COUNT(*) FROM q"
+    )
     with sqlite3.connect(os.path.join(path, "data.db")) as conn:
-        left = conn.execute("SELECT status, COUNT(*) FROM q GROUP BY status").fetchall()
+        left = conn.execute(count).fetchall()
     return statements, left
 
 
@@ -365,6 +376,7 @@ def test_ack_limit_loop_at_full_fsyncs_only_the_finish(
 def test_ack_rows_are_measured_against_the_ack_loop() -> None:
     assert catalog.target("sqlite-ack").family == "sqlite-ack"
     assert {catalog.target(k).family for k in ("sqlite-fifo", "sqlite-filo", "pdict")} == {"sqlite"}
+    assert catalog.target("sqlite-priority").family == "sqlite-priority"
     assert "claims unsynced" in limits.describe("sqlite-ack", "full")["settings"]
     assert "claims unsynced" not in limits.describe("sqlite-ack", "normal")["settings"]
 
@@ -378,3 +390,16 @@ def test_unique_rows_are_measured_against_a_table_with_the_unique_index(tmp_path
         data = conn.execute("SELECT data FROM q LIMIT 1").fetchone()[0]
         with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
             conn.execute("INSERT INTO q (data, timestamp) VALUES (?, 0)", (data,))
+
+
+@pytest.mark.parametrize("workload", ["read", "get_many"])
+def test_priority_limit_loop_takes_rows_in_priority_order(
+    workload: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loop removes by (priority, _id), through the index a priority queue keeps."""
+    statements, left = _traced_sqlite_loop(workload, "normal", 150, tmp_path, monkeypatch, "sqlite-priority")
+    assert left == [(0,)]
+    assert "CREATE INDEX q_priority ON q (priority, _id)" in statements
+    chosen = [s for s in statements if s.startswith(("DELETE FROM q WHERE _id = (", "SELECT _id, data"))]
+    assert len(chosen) == (150 if workload == "read" else 2)
+    assert all("ORDER BY priority, _id" in s for s in chosen)
