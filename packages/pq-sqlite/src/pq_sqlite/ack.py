@@ -36,7 +36,7 @@ from pq_core.waiting import DEFAULT_POLL_INTERVAL, NOTHING, _Nothing
 from . import owners
 from .base import Corrupt, SQLiteBase
 from .connection import CHANGED, HAS_RETURNING
-from .inserts import insert_consecutive
+from .inserts import IDS_PER_STATEMENT, insert_consecutive
 from .lease import AckStatements
 
 __all__ = ["AckStatus", "FIFOSQLiteAckQueue", "FILOSQLiteAckQueue", "SQLiteAckQueue", "UniqueAckQ"]
@@ -45,7 +45,6 @@ _RECLAIM_EVERY = 1.0  # seconds between looks for rows held by dead consumers wh
 _REAP_EVERY = DEFAULT_POLL_INTERVAL
 """Longest a busy consumer goes without looking for expired leases it cannot know of (those
 granted through other connections): what a blocked get in another process waits at most, too."""
-_IN_CHUNK = 500  # ids per "IN (...)" list (SQLite's parameter limit is 999 on old builds)
 _TRIM_EVERY = 100  # finished items between two retention trims (at least)
 _VACUUM_FREE = 0.25  # run incremental vacuum once free pages exceed this share of the file
 _VACUUM_SLACK = 1 / 16  # ... leaving this share of the used pages free (a steady load must not regrow it)
@@ -373,8 +372,8 @@ class SQLiteAckQueue(SQLiteBase):
         instructions for batches of 100)."""
         s = self._ack_sql
         rows: list[tuple[Any, ...]] = conn.execute(s.select_next, (count,)).fetchall()
-        for start in range(0, len(rows), _IN_CHUNK):
-            ids = [row[0] for row in rows[start : start + _IN_CHUNK]]
+        for start in range(0, len(rows), IDS_PER_STATEMENT):
+            ids = [row[0] for row in rows[start : start + IDS_PER_STATEMENT]]
             conn.execute(s.claim_ids(len(ids)), (*claim, *ids))
         return rows
 
@@ -664,7 +663,9 @@ class SQLiteAckQueue(SQLiteBase):
         given = sorted({row_id for row_id in ids if row_id is not None})
 
         def op(conn: sqlite3.Connection) -> list[int | None]:
-            chunks = [given[start : start + _IN_CHUNK] for start in range(0, len(given), _IN_CHUNK)]
+            chunks = [
+                given[start : start + IDS_PER_STATEMENT] for start in range(0, len(given), IDS_PER_STATEMENT)
+            ]
             finished = sum(conn.execute(s.finish_ids(len(chunk)), (5, *chunk)).rowcount for chunk in chunks)
             result = list(ids)
             if finished != len(given):  # some were not in flight: 1.1.0 reports those that exist
@@ -726,8 +727,8 @@ class SQLiteAckQueue(SQLiteBase):
                     count += conn.execute(s.resume_unowned, self._max()).rowcount
                 found = gone(conn)
                 holders = [token for token, held in found.items() if held]
-                for start in range(0, len(holders), _IN_CHUNK):
-                    chunk = holders[start : start + _IN_CHUNK]
+                for start in range(0, len(holders), IDS_PER_STATEMENT):
+                    chunk = holders[start : start + IDS_PER_STATEMENT]
                     count += conn.execute(s.resume_owners(len(chunk)), (*self._max(), *chunk)).rowcount
                 conn.executemany(s.unregister, [(table, token) for token in found if token != self._owner])
             if register:

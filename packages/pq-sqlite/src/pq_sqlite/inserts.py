@@ -1,4 +1,5 @@
-"""Many rows in few INSERT statements: ``put_many``, group commits and unique batches.
+"""Many rows in few statements: multi-row INSERTs (``put_many``, group commits, unique
+batches) and the parameter limit that also bounds the backend's ``IN (...)`` lists.
 
 ``executemany`` resets, rebinds and steps a one-row INSERT once per row. An INSERT with one
 VALUES list per row is one statement run, which SQLite does in well under half the time (in
@@ -16,10 +17,14 @@ from typing import Any
 
 from pq_core.sql import repeat_values
 
-__all__ = ["MAX_VARIABLES", "insert_chunks", "insert_consecutive"]
+__all__ = ["IDS_PER_STATEMENT", "MAX_VARIABLES", "insert_chunks", "insert_consecutive"]
 
 MAX_VARIABLES = 999
 """Parameters per statement: ``SQLITE_MAX_VARIABLE_NUMBER`` of builds before 3.32 (newer: 32766)."""
+
+IDS_PER_STATEMENT = 500
+"""Ids per ``IN (...)`` list elsewhere in the backend: within :data:`MAX_VARIABLES` with room
+for the statement's other parameters."""
 
 _statement = lru_cache(maxsize=256)(repeat_values)
 

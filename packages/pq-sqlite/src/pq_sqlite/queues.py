@@ -29,7 +29,7 @@ from pq_core.waiting import NOTHING
 
 from .base import Corrupt, SQLiteBase
 from .connection import HAS_RETURNING
-from .inserts import insert_chunks, insert_consecutive
+from .inserts import IDS_PER_STATEMENT, insert_chunks, insert_consecutive
 
 __all__ = ["FIFOSQLiteQueue", "FILOSQLiteQueue", "PriorityQueue", "SQLiteQueue", "UniqueQ"]
 
@@ -53,7 +53,6 @@ _CAPS = Capabilities(
 )
 
 Row = tuple[int, Any, float]
-_IDS_PER_STATEMENT = 500  # ids per "IN (...)" list (SQLite's parameter limit is 999 on old builds)
 
 
 def resolve_id(id: Any) -> int | None:
@@ -330,8 +329,8 @@ class SQLiteQueue(SQLiteBase):
                 first, last = rows[0][0], rows[-1][0]
                 conn.execute(remove, (*owner, min(first, last), max(first, last)))
             else:
-                for start in range(0, len(rows), _IDS_PER_STATEMENT):
-                    ids = [row[0] for row in rows[start : start + _IDS_PER_STATEMENT]]
+                for start in range(0, len(rows), IDS_PER_STATEMENT):
+                    ids = [row[0] for row in rows[start : start + IDS_PER_STATEMENT]]
                     conn.execute(remove_ids(len(ids)), (*owner, *ids))
             return rows
 
