@@ -36,7 +36,7 @@ from pq_core.waiting import DEFAULT_POLL_INTERVAL, NOTHING, _Nothing
 from . import owners
 from .base import Corrupt, SQLiteBase
 from .connection import CHANGED, HAS_RETURNING
-from .inserts import IDS_PER_STATEMENT, insert_consecutive
+from .inserts import IDS_PER_STATEMENT, for_ids, insert_consecutive
 from .lease import AckStatements
 
 __all__ = ["AckStatus", "FIFOSQLiteAckQueue", "FILOSQLiteAckQueue", "SQLiteAckQueue", "UniqueAckQ"]
@@ -372,9 +372,7 @@ class SQLiteAckQueue(SQLiteBase):
         instructions for batches of 100)."""
         s = self._ack_sql
         rows: list[tuple[Any, ...]] = conn.execute(s.select_next, (count,)).fetchall()
-        for start in range(0, len(rows), IDS_PER_STATEMENT):
-            ids = [row[0] for row in rows[start : start + IDS_PER_STATEMENT]]
-            conn.execute(s.claim_ids(len(ids)), (*claim, *ids))
+        for_ids(conn, s.claim_ids, claim, [row[0] for row in rows])
         return rows
 
     def _claim_decoded(
@@ -663,14 +661,12 @@ class SQLiteAckQueue(SQLiteBase):
         given = sorted({row_id for row_id in ids if row_id is not None})
 
         def op(conn: sqlite3.Connection) -> list[int | None]:
-            chunks = [
-                given[start : start + IDS_PER_STATEMENT] for start in range(0, len(given), IDS_PER_STATEMENT)
-            ]
-            finished = sum(conn.execute(s.finish_ids(len(chunk)), (5, *chunk)).rowcount for chunk in chunks)
             result = list(ids)
-            if finished != len(given):  # some were not in flight: 1.1.0 reports those that exist
+            if for_ids(conn, s.finish_ids, (5,), given) != len(given):
+                # some were not in flight: 1.1.0 reports those that exist
                 found: set[int] = set()
-                for chunk in chunks:
+                for start in range(0, len(given), IDS_PER_STATEMENT):
+                    chunk = given[start : start + IDS_PER_STATEMENT]
                     found.update(row[0] for row in conn.execute(s.existing(len(chunk)), chunk))
                 result = [row_id if row_id in found else None for row_id in ids]
             if trim:
@@ -727,9 +723,7 @@ class SQLiteAckQueue(SQLiteBase):
                     count += conn.execute(s.resume_unowned, self._max()).rowcount
                 found = gone(conn)
                 holders = [token for token, held in found.items() if held]
-                for start in range(0, len(holders), IDS_PER_STATEMENT):
-                    chunk = holders[start : start + IDS_PER_STATEMENT]
-                    count += conn.execute(s.resume_owners(len(chunk)), (*self._max(), *chunk)).rowcount
+                count += for_ids(conn, s.resume_owners, self._max(), holders)
                 conn.executemany(s.unregister, [(table, token) for token in found if token != self._owner])
             if register:
                 conn.execute(s.register, (table, self._owner))

@@ -11,13 +11,13 @@ cost little).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
 from pq_core.sql import repeat_values
 
-__all__ = ["IDS_PER_STATEMENT", "MAX_VARIABLES", "insert_chunks", "insert_consecutive"]
+__all__ = ["IDS_PER_STATEMENT", "MAX_VARIABLES", "for_ids", "insert_chunks", "insert_consecutive", "last_ids"]
 
 MAX_VARIABLES = 999
 """Parameters per statement: ``SQLITE_MAX_VARIABLE_NUMBER`` of builds before 3.32 (newer: 32766)."""
@@ -57,5 +57,23 @@ def insert_consecutive(conn: sqlite3.Connection, insert: str, rows: Sequence[tup
     """
     for _ in insert_chunks(conn, insert, rows):
         pass
+    return last_ids(conn, len(rows))
+
+
+def last_ids(conn: sqlite3.Connection, count: int) -> list[int]:
+    """The ids of the last ``count`` rows this connection inserted in its write transaction
+    (consecutive under ``AUTOINCREMENT``), in insertion order."""
     last = int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
-    return list(range(last - len(rows) + 1, last + 1))
+    return list(range(last - count + 1, last + 1))
+
+
+def for_ids(
+    conn: sqlite3.Connection, statement: Callable[[int], str], leading: tuple[Any, ...], ids: Sequence[Any]
+) -> int:
+    """Run ``statement(k)`` (a statement with an ``IN`` list of k parameters after ``leading``)
+    over ``ids``, :data:`IDS_PER_STATEMENT` at a time; return the rows changed in all."""
+    changed = 0
+    for start in range(0, len(ids), IDS_PER_STATEMENT):
+        chunk = ids[start : start + IDS_PER_STATEMENT]
+        changed += conn.execute(statement(len(chunk)), (*leading, *chunk)).rowcount
+    return changed

@@ -33,6 +33,11 @@ OWNERS = "pq_owners"
 """The holder registry, shared by every ack table of a database file (1.1.0 ignores it)."""
 
 
+def _in_list(template: str, count: int) -> str:
+    """``template`` with its ``{marks}`` replaced by ``count`` parameters."""
+    return template.format(marks=", ".join("?" * count))
+
+
 class AckStatements:
     """SQL text for one ack table (FIFO, or newest first with ``lifo``)."""
 
@@ -139,16 +144,16 @@ class AckStatements:
 
     def resume_owners(self, count: int) -> str:
         """Give back the held rows of ``count`` owner tokens (parameters after the two attempt limits)."""
-        return self._resume_owners.format(marks=", ".join("?" * count))
+        return _in_list(self._resume_owners, count)
 
     def claim_ids(self, count: int) -> str:
         """Mark ``count`` rows as held (parameters: owner, lease end, then the ids)."""
-        return self._claim_ids.format(marks=", ".join("?" * count))
+        return _in_list(self._claim_ids, count)
 
     def finish_ids(self, count: int) -> str:
         """Finish up to ``count`` rows in flight (parameters: the new status, then the ids)."""
-        return self._finish_ids.format(marks=", ".join("?" * count))
+        return _in_list(self._finish_ids, count)
 
     def existing(self, count: int) -> str:
         """Which of ``count`` ids (parameters) are rows of the table."""
-        return self._existing.format(marks=", ".join("?" * count))
+        return _in_list(self._existing, count)
