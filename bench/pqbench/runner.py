@@ -21,14 +21,9 @@ from .targets import DEFAULT_LABEL, Target, discover, ours_version
 
 SCHEMA = "pqbench/1"
 LEGACY_DURABILITY = "1.1.0 default"
-# What a class without a durability keyword is compared with in --limit (design.md defaults).
-FAMILY_DEFAULT_DURABILITY = {
-    "sqlite": "full",
-    "sqlite-unique": "full",
-    "sqlite-priority": "full",
-    "sqlite-ack": "full",
-    "file": "normal",
-}
+# What a class without a durability keyword is compared with in --limit (design.md defaults:
+# the file queue "normal", every SQLite family "full").
+FAMILY_DEFAULT_DURABILITY = {family: "normal" if family == "file" else "full" for family in limits.FAMILIES}
 
 
 @dataclass
