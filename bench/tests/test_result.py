@@ -359,7 +359,7 @@ def test_ack_limit_loop_claims_then_finishes_and_keeps_finished_rows(
     finishes = [s for s in statements if s.startswith("UPDATE q SET status = 5")]
     per_claim = 1 if workload == "read" else workloads.BATCH_SIZE
     assert len(claims) == len(finishes) == -(-250 // per_claim)  # one finish per claim
-    assert not any("synchronous" in s for s in statements[3:])  # nothing to switch at normal
+    assert sum("synchronous" in s for s in statements) == 1  # set once; nothing to switch at normal
 
 
 def test_ack_limit_loop_at_full_fsyncs_only_the_finish(
@@ -403,3 +403,35 @@ def test_priority_limit_loop_takes_rows_in_priority_order(
     chosen = [s for s in statements if s.startswith(("DELETE FROM q WHERE _id = (", "SELECT _id, data"))]
     assert len(chosen) == (150 if workload == "read" else 2)
     assert all("ORDER BY priority, _id" in s for s in chosen)
+
+
+@pytest.mark.parametrize(("workload", "inserts"), [("read", 120), ("get_many", 2)])
+def test_sqlite_limit_loop_fills_as_the_queue_setup_does(
+    workload: str, inserts: int, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A filled-first loop stores its items as the workload's setup does (one transaction a
+    put for ``read``, one statement a batch for ``get_many``), so the WAL it starts the clock
+    with is the queue's, not one compact transaction."""
+    statements, left = _traced_sqlite_loop(workload, "normal", 120, tmp_path, monkeypatch, "sqlite")
+    assert left == [(0,)]
+    first_removal = next(i for i, s in enumerate(statements) if s.startswith(("DELETE", "BEGIN IMMEDIATE")))
+    filling = statements[:first_removal]
+    assert sum(s.startswith("INSERT INTO q") for s in filling) == inserts
+    assert not any(s.startswith("BEGIN") for s in filling)  # each INSERT its own transaction
+
+
+@pytest.mark.parametrize("family", ["sqlite", "sqlite-unique"])
+def test_sqlite_limit_loop_file_has_the_queue_file_settings(family: str, tmp_path: Any) -> None:
+    """Page size and auto_vacuum as a pq-sqlite queue of that kind sets them."""
+    pq_sqlite = pytest.importorskip("pq_sqlite")
+    raw, ours = tmp_path / "raw", tmp_path / "ours"
+    raw.mkdir()
+    limits._sqlite("write", "normal", make_items("dict", 3), str(raw), family)
+    q = (pq_sqlite.UniqueQ if family == "sqlite-unique" else pq_sqlite.SQLiteQueue)(str(ours))
+    q.close()
+    pragmas = ("page_size", "auto_vacuum", "journal_mode")
+    settings = []
+    for path in (raw / "data.db", ours / "data.db"):
+        with sqlite3.connect(path) as conn:
+            settings.append([conn.execute(f"PRAGMA {p}").fetchone()[0] for p in pragmas])
+    assert settings[0] == settings[1]
