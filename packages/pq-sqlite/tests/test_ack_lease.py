@@ -250,6 +250,32 @@ def test_get_many_and_ack_many(open_ack: Callable[..., Any]) -> None:
         q.get_many(0)
 
 
+def test_ack_many_tells_ids_from_got_items_as_ack_does(open_ack: Callable[..., Any]) -> None:
+    """Each value is read as ``ack`` reads it: an int, an int subclass, an all-digit string or a
+    raw dict is an id; a plain dict, ``True`` or any other object is an item got here; an object
+    in flight as two items is refused before anything changes."""
+    import enum
+
+    class Id(enum.IntEnum):
+        SIX = 6
+
+    q = open_ack()
+    q.put_many([{"n": 1}, True, "x", "y", "z", "w", None, None])
+    got = q.get_many(8)
+    assert got[0] == {"n": 1}
+    assert got[1] is True
+    assert got[6] is got[7] is None
+    before = [(row["id"], row["status"]) for row in q.queue()]
+    with pytest.raises(ValueError, match="id="):
+        q.ack_many([got[0], None])  # None is two items in flight
+    assert [(row["id"], row["status"]) for row in q.queue()] == before
+    assert q.ack_many([got[0], got[1], "3", {"pqid": 4}, Id.SIX, 5]) == [1, 2, 3, 4, 6, 5]
+    assert q.ack_many([{"n": 1}, 7]) == [None, 7]  # an equal dict is not the got one; 7 is id 7
+    assert q.ack_many([False]) == [None]  # a bool is never an id, and False was not got here
+    assert q.unack_count() == 1  # row 8
+    assert q.ack_many([None]) == [8]  # one None in flight now: no longer ambiguous
+
+
 def test_ack_many_reports_ids_of_rows_not_in_flight_as_ack_does(open_ack: Callable[..., Any]) -> None:
     """An id that is acked already still exists: its id comes back and its status stays; an id
     of no row, or an object that was never handed out, gives None. The rows in flight are acked."""

@@ -82,6 +82,7 @@ class _NoItem:
 
 
 NO_ITEM: Any = _NoItem()
+_ABSENT = object()  # dict.pop's default: the row id is not in the cache of items in flight
 
 
 def _optional_count(name: str, value: Any, minimum: int, unset: str) -> int | None:
@@ -230,9 +231,10 @@ class SQLiteAckQueue(SQLiteBase):
                 if row_id in cache:  # handed out again (its lease ran out): forget the old object
                     self._drop_cached((row_id,))
                 cache[row_id] = item
-                same = by_identity.get(id(item))
+                key = id(item)
+                same = by_identity.get(key)
                 if same is None:
-                    by_identity[id(item)] = [row_id]
+                    by_identity[key] = [row_id]
                 else:
                     same.append(row_id)
 
@@ -244,14 +246,17 @@ class SQLiteAckQueue(SQLiteBase):
         """Remove rows from both caches (caller holds ``_cache_lock``)."""
         cache, by_identity = self._unack_cache, self._by_identity
         for row_id in ids:
-            if row_id not in cache:
+            item = cache.pop(row_id, _ABSENT)
+            if item is _ABSENT:
                 continue
-            key = id(cache.pop(row_id))
+            key = id(item)
             same = by_identity.get(key)
-            if same is not None:
+            if same is None:
+                continue
+            if len(same) == 1:  # the common case: one row per object
+                del by_identity[key]
+            else:
                 same.remove(row_id)
-                if not same:
-                    del by_identity[key]
 
     def _resolve(self, item: Any, id: Any) -> int | None:
         """The row id meant by ``item`` or ``id`` (1.1.0 rules), ``None`` if nothing matches."""
@@ -287,10 +292,20 @@ class SQLiteAckQueue(SQLiteBase):
         """``ack_many``'s rule for each value: an int, digit string or raw dict is an id;
         anything else an item got here (``None`` if it is not in flight)."""
         ids: list[int | None] = []
+        append, by_identity = ids.append, self._by_identity
         with self._cache_lock:
             for value in values:
-                row_id = _id_of(value)
-                ids.append(row_id if row_id is not None else self._held_as(value))
+                kind = type(value)
+                if kind is int:
+                    append(value)
+                    continue
+                if kind is not dict or "pqid" in value:  # a plain dict is an item, never an id
+                    row_id = _id_of(value)
+                    if row_id is not None:
+                        append(row_id)
+                        continue
+                same = by_identity.get(id(value))  # _held_as, its one-match case inline
+                append(same[0] if same is not None and len(same) == 1 else self._held_as(value))
         return ids
 
     # -- put --------------------------------------------------------------------------------
@@ -674,7 +689,7 @@ class SQLiteAckQueue(SQLiteBase):
             return result
 
         result = self._database().write(op)
-        self._forget([row_id for row_id in ids if row_id is not None])
+        self._forget(given)
         if trim:
             self._vacuum_if_worth_it()
         return result

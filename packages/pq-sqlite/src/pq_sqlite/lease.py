@@ -72,17 +72,17 @@ class AckStatements:
         claim = f"UPDATE {t} SET status = 2, owner = ?, lease_until = ?, attempts = attempts + 1"
         # One row: chosen and claimed in one statement. Batches: select_next, then claim_ids.
         next_id = f"SELECT _id FROM {t} WHERE status < 2 ORDER BY {order} LIMIT 1"
-        self.claim_one = f"{claim} WHERE _id = ({next_id}) RETURNING {_ROW}, {key}"
+        self.claim_one = f"{claim} WHERE _id = ({next_id}) RETURNING {_ROW}"
         self._claim_ids = f"{claim} WHERE _id IN ({{marks}})"
-        self.claim_id = f"{claim} WHERE _id = ? AND status < 2 RETURNING {_ROW}, {key}"
+        self.claim_id = f"{claim} WHERE _id = ? AND status < 2 RETURNING {_ROW}"
         cmp = "<" if lifo else ">"
         after = f"COALESCE((SELECT {key} FROM {t} WHERE _id = ?), ?)"
         self.next_after = (
             f"SELECT _id FROM {t} WHERE status < 2 AND {key} {cmp} {after} ORDER BY {order} LIMIT 1"
         )
         # Without RETURNING (SQLite < 3.35): choose, then mark, inside one BEGIN IMMEDIATE.
-        self.select_next = f"SELECT {_ROW}, {key} FROM {t} WHERE status < 2 ORDER BY {order} LIMIT ?"
-        self.select_id = f"SELECT {_ROW}, {key} FROM {t} WHERE _id = ? AND status < 2"
+        self.select_next = f"SELECT {_ROW} FROM {t} WHERE status < 2 ORDER BY {order} LIMIT ?"
+        self.select_id = f"SELECT {_ROW} FROM {t} WHERE _id = ? AND status < 2"
         self.mark_claimed = f"{claim} WHERE _id = ? AND status < 2"
         self.status_of = f"SELECT status FROM {t} WHERE _id = ?"
         self._existing = f"SELECT _id FROM {t} WHERE _id IN ({{marks}})"
