@@ -377,17 +377,8 @@ class SQLiteQueue(SQLiteBase):
                 ids = [row_id for held in self._held.values() for row_id in held]
                 self._held.clear()
         if ids:
-            sql = self._sql
-            owner = self._owner
-
-            def op(conn: sqlite3.Connection) -> int:
-                for start in range(0, len(ids), 500):
-                    chunk = ids[start : start + 500]
-                    marks = ", ".join("?" * len(chunk))
-                    conn.execute(f"DELETE FROM {sql.t} WHERE owner = ? AND _id IN ({marks})", (owner, *chunk))
-                return len(ids)
-
-            self._database().write(op)
+            delete, owner = self._sql.delete_owned_ids, (self._owner,)
+            self._database().write(lambda conn: for_ids(conn, delete, owner, ids))
         self._database().wakeup.notify()
 
     def join(self, timeout: float | None = None) -> None:

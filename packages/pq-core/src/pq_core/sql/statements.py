@@ -76,6 +76,7 @@ class QueueStatements:
         self.own_ready_between = f"UPDATE {t} SET owner = {p} WHERE _id BETWEEN {p} AND {p} AND {ready}"
         self._delete_ids = f"DELETE FROM {t} WHERE _id IN ({{marks}})"
         self._own_ids = f"UPDATE {t} SET owner = {p} WHERE _id IN ({{marks}})"
+        self._delete_owned_ids = f"DELETE FROM {t} WHERE owner = {p} AND _id IN ({{marks}})"
         self.count_ready = f"SELECT COUNT(*) FROM {t} WHERE {ready}"
         self.count_owned = f"SELECT COUNT(*) FROM {t} WHERE owner IS NOT NULL"
         self.oldest_ready = f"SELECT MIN(timestamp) FROM {t} WHERE {ready}"
@@ -92,6 +93,11 @@ class QueueStatements:
     def own_ids(self, n: int) -> str:
         """Mark the rows of ``n`` ids as held (parameters: the owner token, then the ids)."""
         return self._own_ids.format(marks=self.dialect.params(n))
+
+    def delete_owned_ids(self, n: int) -> str:
+        """Delete the rows of ``n`` ids that an owner holds (parameters: the owner token, then
+        the ids): ``task_done`` of a consumer that got them with ``auto_commit=False``."""
+        return self._delete_owned_ids.format(marks=self.dialect.params(n))
 
     def insert_rows(self, n: int) -> str:
         """:attr:`insert` for ``n`` rows in one statement (one VALUES list per row)."""
