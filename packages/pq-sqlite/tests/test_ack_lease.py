@@ -395,3 +395,37 @@ def test_threads_share_one_instance(open_ack: Callable[..., Any]) -> None:
         t.join()
     assert sorted(got) == list(range(200))
     assert q.acked_count() == 200
+
+
+def test_unique_ack_put_many_stores_what_puts_one_by_one_store(tmp_path: Any) -> None:
+    """``UniqueAckQ.put_many`` (one transaction, many rows a statement) refuses and stores what
+    the same puts made one at a time do: a value waiting or in flight is refused, an acked or
+    failed one is put again under a new id, a repeat inside the batch is refused after its
+    first, across the statements a batch of 1,100 values needs. Ids grow in batch order; unlike
+    single puts they may skip numbers that a refused row of the same statement took."""
+    queues = [UniqueAckQ(str(tmp_path / side)) for side in ("batch", "single")]
+    for q in queues:
+        for value in range(10):
+            q.put(value)
+        got = q.get_many(6)  # 0-5 in flight, 6-9 waiting
+        q.ack_many([{"pqid": 1}, {"pqid": 2}, {"pqid": 3}])  # values 0, 1, 2 acked
+        q.ack_failed(id=4)  # value 3 failed
+        assert got == list(range(6))
+    batch = [0, 3, 4, 6, 10, 10, 11, 0, *range(1000, 2100), 1, 1500, 2]
+    batched, single = queues
+    ids = batched.put_many(batch)
+    singles = [single.put(value) for value in batch]
+    refused = [i for i, row_id in enumerate(ids) if row_id is None]
+    assert refused == [i for i, row_id in enumerate(singles) if row_id is None]
+    assert [batch[i] for i in refused] == [4, 6, 10, 0, 1500]
+    stored = [row_id for row_id in ids if row_id is not None]
+    assert stored == sorted(set(stored))
+    assert stored[0] > 10
+
+    def rows(q: Any) -> dict[int, tuple[Any, int]]:
+        return {row["id"]: (row["data"], row["status"]) for row in q.queue()}
+
+    by_id = rows(batched)
+    assert all(by_id[row_id] == (value, 0) for row_id, value in zip(ids, batch) if row_id is not None)
+    assert list(by_id.values()) == list(rows(single).values())  # the same rows, in id order
+    assert batched.acked_count() == single.acked_count() == 0  # every finished value came back

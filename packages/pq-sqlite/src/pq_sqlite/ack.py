@@ -36,7 +36,7 @@ from pq_core.waiting import DEFAULT_POLL_INTERVAL, NOTHING, _Nothing
 from . import owners
 from .base import Corrupt, SQLiteBase
 from .connection import CHANGED, HAS_RETURNING
-from .inserts import IDS_PER_STATEMENT, for_ids, insert_consecutive
+from .inserts import IDS_PER_STATEMENT, for_ids, insert_consecutive, insert_unique
 from .lease import AckStatements
 
 __all__ = ["AckStatus", "FIFOSQLiteAckQueue", "FILOSQLiteAckQueue", "SQLiteAckQueue", "UniqueAckQ"]
@@ -342,13 +342,15 @@ class SQLiteAckQueue(SQLiteBase):
         """Add every item in one transaction (all or nothing); return their ids in order."""
         encoded = self._encode_many(items)
         db = self._database()
+        s = self._ack_sql
 
         def op(conn: sqlite3.Connection) -> list[int | None]:
             now = time.time()
-            if self._SORT_KEYS:  # UniqueAckQ: each insert may meet a duplicate
-                return [self._insert(conn, data, now) for data in encoded]
             rows = [(data, now) for data in encoded]
-            return list[int | None](insert_consecutive(conn, self._ack_sql.insert, rows))
+            if self._SORT_KEYS:  # UniqueAckQ: as put does, an acked or failed equal row goes first
+                for_ids(conn, s.delete_final_duplicates, (), encoded)
+                return insert_unique(conn, s.insert_or_ignore, s.newest_rows, rows)
+            return list[int | None](insert_consecutive(conn, s.insert, rows))
 
         ids = db.write(op)
         if any(row_id is not None for row_id in ids):

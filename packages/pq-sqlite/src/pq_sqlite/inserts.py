@@ -17,7 +17,15 @@ from typing import Any
 
 from pq_core.sql import repeat_values
 
-__all__ = ["IDS_PER_STATEMENT", "MAX_VARIABLES", "for_ids", "insert_chunks", "insert_consecutive", "last_ids"]
+__all__ = [
+    "IDS_PER_STATEMENT",
+    "MAX_VARIABLES",
+    "for_ids",
+    "insert_chunks",
+    "insert_consecutive",
+    "insert_unique",
+    "last_ids",
+]
 
 MAX_VARIABLES = 999
 """Parameters per statement: ``SQLITE_MAX_VARIABLE_NUMBER`` of builds before 3.32 (newer: 32766)."""
@@ -58,6 +66,28 @@ def insert_consecutive(conn: sqlite3.Connection, insert: str, rows: Sequence[tup
     for _ in insert_chunks(conn, insert, rows):
         pass
     return last_ids(conn, len(rows))
+
+
+def insert_unique(
+    conn: sqlite3.Connection, insert: str, newest_rows: str, rows: Sequence[tuple[Any, ...]]
+) -> list[int | None]:
+    """Insert ``rows`` (``data`` first) into a table with ``UNIQUE (data)`` with ``insert``, an
+    ``INSERT OR IGNORE``: their ids in order, ``None`` where an equal value was already stored
+    or came earlier in ``rows``.
+
+    Each statement says how many rows it stored: all of them, and their ids are consecutive;
+    otherwise they are the newest rows of the table, read back with ``newest_rows`` (``_id,
+    data`` of the newest ``?`` rows) to tell which values they were (the first of each).
+    """
+    ids: list[int | None] = []
+    for chunk, stored in insert_chunks(conn, insert, rows):
+        if stored == len(chunk):
+            ids.extend(last_ids(conn, stored))
+            continue
+        newest = conn.execute(newest_rows, (stored,)).fetchall() if stored else []
+        by_data = {data: row_id for row_id, data in newest}
+        ids.extend(by_data.pop(row[0], None) for row in chunk)
+    return ids
 
 
 def last_ids(conn: sqlite3.Connection, count: int) -> list[int]:

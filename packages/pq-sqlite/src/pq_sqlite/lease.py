@@ -62,6 +62,10 @@ class AckStatements:
         ]
         self.insert = f"INSERT INTO {t} (data, timestamp, status) VALUES (?, ?, 0)"
         self.delete_final_duplicate = f"DELETE FROM {t} WHERE data = ? AND status >= 5"
+        # Unique batches: finished rows of the batch's values go first, then one INSERT OR IGNORE.
+        self.insert_or_ignore = f"INSERT OR IGNORE INTO {t} (data, timestamp, status) VALUES (?, ?, 0)"
+        self._delete_final_duplicates = f"DELETE FROM {t} WHERE data IN ({{marks}}) AND status >= 5"
+        self.newest_rows = base.newest_rows
         # A finished attempt (nack, expiry, dead owner) goes back to ready, or to failed when spent.
         after_attempt = "CASE WHEN ? IS NOT NULL AND attempts >= ? THEN 9 ELSE 1 END"
         released = "owner = NULL, lease_until = NULL"
@@ -149,6 +153,10 @@ class AckStatements:
     def claim_ids(self, count: int) -> str:
         """Mark ``count`` rows as held (parameters: owner, lease end, then the ids)."""
         return _in_list(self._claim_ids, count)
+
+    def delete_final_duplicates(self, count: int) -> str:
+        """Delete the acked or failed rows of ``count`` values (parameters: the encoded data)."""
+        return _in_list(self._delete_final_duplicates, count)
 
     def finish_ids(self, count: int) -> str:
         """Finish up to ``count`` rows in flight (parameters: the new status, then the ids)."""

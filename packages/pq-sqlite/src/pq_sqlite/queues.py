@@ -29,7 +29,7 @@ from pq_core.waiting import NOTHING
 
 from .base import Corrupt, SQLiteBase
 from .connection import HAS_RETURNING
-from .inserts import for_ids, insert_chunks, insert_consecutive, last_ids
+from .inserts import for_ids, insert_consecutive, insert_unique
 
 __all__ = ["FIFOSQLiteQueue", "FILOSQLiteQueue", "PriorityQueue", "SQLiteQueue", "UniqueQ"]
 
@@ -194,8 +194,8 @@ class SQLiteQueue(SQLiteBase):
         unique = self._table.kind.unique
 
         def op(conn: sqlite3.Connection) -> list[int | None]:
-            if unique:
-                return self._insert_unique(conn, rows)
+            if unique:  # an INSERT OR IGNORE: refused rows give None
+                return insert_unique(conn, sql, self._sql.newest_rows, rows)
             return list[int | None](insert_consecutive(conn, sql, rows))
 
         db = self._database()
@@ -203,24 +203,6 @@ class SQLiteQueue(SQLiteBase):
             self._bounded(op, len(rows), block, timeout, "put_many") if self.maxsize else db.write(op)
         )
         db.wakeup.notify()
-        return ids
-
-    def _insert_unique(self, conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[int | None]:
-        """Insert ``rows`` (data, timestamp) into a unique table: ids in order, ``None`` where an
-        equal item was already stored or came earlier in ``rows``.
-
-        Each statement (``INSERT OR IGNORE`` of many rows) says how many rows it stored: all of
-        them, and their ids are consecutive; otherwise they are the newest rows of the table,
-        read back to tell which items they were (the first of each value stored).
-        """
-        ids: list[int | None] = []
-        for chunk, stored in insert_chunks(conn, self._sql.insert, rows):
-            if stored == len(chunk):
-                ids.extend(last_ids(conn, stored))
-                continue
-            newest = conn.execute(self._sql.newest_rows, (stored,)).fetchall() if stored else []
-            by_data = {data: row_id for row_id, data in newest}
-            ids.extend(by_data.pop(row[0], None) for row in chunk)
         return ids
 
     # -- get ------------------------------------------------------------------------------
