@@ -423,11 +423,12 @@ def test_sqlite_limit_loop_fills_as_the_queue_setup_does(
 @pytest.mark.parametrize("family", ["sqlite", "sqlite-unique"])
 def test_sqlite_limit_loop_file_has_the_queue_file_settings(family: str, tmp_path: Any) -> None:
     """Page size and auto_vacuum as a pq-sqlite queue of that kind sets them."""
-    pq_sqlite = pytest.importorskip("pq_sqlite")
+    from pq_sqlite import SQLiteQueue, UniqueQ
+
     raw, ours = tmp_path / "raw", tmp_path / "ours"
     raw.mkdir()
     limits._sqlite("write", "normal", make_items("dict", 3), str(raw), family)
-    q = (pq_sqlite.UniqueQ if family == "sqlite-unique" else pq_sqlite.SQLiteQueue)(str(ours))
+    q = (UniqueQ if family == "sqlite-unique" else SQLiteQueue)(str(ours))
     q.close()
     pragmas = ("page_size", "auto_vacuum", "journal_mode")
     settings = []
