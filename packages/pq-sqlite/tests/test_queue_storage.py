@@ -173,6 +173,24 @@ def test_get_many_takes_only_ready_rows_around_rows_another_instance_holds(cls: 
     q.close()
 
 
+def test_task_done_removes_every_row_this_consumer_holds_and_no_other(path: str) -> None:
+    """auto_commit=False: one task_done deletes the 1,200 rows this consumer got (more ids than
+    one statement's IN list carries), and none that another consumer holds or that wait."""
+    q = SQLiteQueue(path)
+    q.put_many(range(1300))
+    mine = SQLiteQueue(path, auto_commit=False)
+    theirs = SQLiteQueue(path, auto_commit=False)
+    assert theirs.get_many(50, block=False) == list(range(50))
+    got = mine.get_many(1000, block=False) + [mine.get(block=False) for _ in range(200)]
+    assert got == list(range(50, 1250))
+    mine.task_done(len(got))
+    mine.close()  # nothing of its own left to give back
+    assert q.qsize() == 50  # items 1250-1299 wait; 0-49 are held by `theirs`
+    theirs.close()  # its rows come back
+    assert sorted(q.get_many(1000, block=False)) == [*range(50), *range(1250, 1300)]
+    q.close()
+
+
 @pytest.mark.parametrize("auto_commit", [True, False])
 def test_get_many_sets_aside_undecodable_rows_and_returns_the_rest(
     path: str, auto_commit: bool, caplog: pytest.LogCaptureFixture
