@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from pq_core.capabilities import Capabilities
-from pq_core.deadline import Deadline
+from pq_core.deadline import Deadline, check_timeout
 from pq_core.exceptions import CorruptionError, Full
 from pq_core.serializers import pickle as pickle_serializer
 from pq_core.sql import QueueStatements
@@ -215,7 +215,10 @@ class SQLiteQueue(SQLiteBase):
                 claim = self._next_claimer = self._claimer(None)
         else:
             claim = self._claimer(resolve_id(id))
-        row: Row = self._wait_for(claim, block, timeout, "get")
+        if block and timeout is not None:
+            check_timeout(timeout)  # refused before anything is taken, as _wait_for does
+        first = claim()  # most gets find an item at once
+        row: Row = self._wait_for(claim, block, timeout, "get") if first is NOTHING else first
         if self.auto_commit:
             self._tasks.add(1)
         else:
