@@ -36,7 +36,7 @@ from pq_core.waiting import DEFAULT_POLL_INTERVAL, NOTHING, _Nothing
 from . import owners
 from .base import Corrupt, SQLiteBase
 from .connection import CHANGED, HAS_RETURNING
-from .inserts import IDS_PER_STATEMENT, for_ids, insert_consecutive, insert_unique
+from .inserts import for_ids, id_chunks, insert_consecutive, insert_unique
 from .lease import AckStatements
 
 __all__ = ["AckStatus", "FIFOSQLiteAckQueue", "FILOSQLiteAckQueue", "SQLiteAckQueue", "UniqueAckQ"]
@@ -318,7 +318,7 @@ class SQLiteAckQueue(SQLiteBase):
             if not self._SORT_KEYS:
                 raise
         # UniqueAckQ: a value present only as an acked/failed row is no longer queued; put it again.
-        if conn.execute(s.delete_final_duplicate, (data,)).rowcount:
+        if conn.execute(s.delete_final_duplicates(1), (data,)).rowcount:
             return conn.execute(s.insert, (data, now)).lastrowid
         return None
 
@@ -682,8 +682,7 @@ class SQLiteAckQueue(SQLiteBase):
             if for_ids(conn, s.finish_ids, (5,), given) != len(given):
                 # some were not in flight: 1.1.0 reports those that exist
                 found: set[int] = set()
-                for start in range(0, len(given), IDS_PER_STATEMENT):
-                    chunk = given[start : start + IDS_PER_STATEMENT]
+                for chunk in id_chunks(given):
                     found.update(row[0] for row in conn.execute(s.existing(len(chunk)), chunk))
                 result = [row_id if row_id in found else None for row_id in ids]
             if trim:

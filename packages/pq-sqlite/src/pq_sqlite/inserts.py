@@ -21,6 +21,7 @@ __all__ = [
     "IDS_PER_STATEMENT",
     "MAX_VARIABLES",
     "for_ids",
+    "id_chunks",
     "insert_chunks",
     "insert_consecutive",
     "insert_unique",
@@ -102,8 +103,10 @@ def for_ids(
 ) -> int:
     """Run ``statement(k)`` (a statement with an ``IN`` list of k parameters after ``leading``)
     over ``ids``, :data:`IDS_PER_STATEMENT` at a time; return the rows changed in all."""
-    changed = 0
+    return sum(conn.execute(statement(len(chunk)), (*leading, *chunk)).rowcount for chunk in id_chunks(ids))
+
+
+def id_chunks(ids: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """``ids`` in consecutive slices of at most :data:`IDS_PER_STATEMENT`: one ``IN`` list each."""
     for start in range(0, len(ids), IDS_PER_STATEMENT):
-        chunk = ids[start : start + IDS_PER_STATEMENT]
-        changed += conn.execute(statement(len(chunk)), (*leading, *chunk)).rowcount
-    return changed
+        yield ids[start : start + IDS_PER_STATEMENT]

@@ -23,7 +23,7 @@ one that ever held any reads the table.
 
 from __future__ import annotations
 
-from pq_core.sql import QueueStatements
+from pq_core.sql import SQLITE, QueueStatements
 
 __all__ = ["AckStatements"]
 
@@ -35,7 +35,7 @@ OWNERS = "pq_owners"
 
 def _in_list(template: str, count: int) -> str:
     """``template`` with its ``{marks}`` replaced by ``count`` parameters."""
-    return template.format(marks=", ".join("?" * count))
+    return template.format(marks=SQLITE.params(count))
 
 
 class AckStatements:
@@ -61,8 +61,8 @@ class AckStatements:
             f"DROP INDEX IF EXISTS {base.dialect.ident(base.table + old)}" for old in ("_owner", "_lease")
         ]
         self.insert = f"INSERT INTO {t} (data, timestamp, status) VALUES (?, ?, 0)"
-        self.delete_final_duplicate = f"DELETE FROM {t} WHERE data = ? AND status >= 5"
-        # Unique batches: finished rows of the batch's values go first, then one INSERT OR IGNORE.
+        # UniqueAckQ: an acked or failed row of a value put again goes first (delete_final_duplicates);
+        # a batch then inserts with one INSERT OR IGNORE.
         self.insert_or_ignore = f"INSERT OR IGNORE INTO {t} (data, timestamp, status) VALUES (?, ?, 0)"
         self._delete_final_duplicates = f"DELETE FROM {t} WHERE data IN ({{marks}}) AND status >= 5"
         self.newest_rows = base.newest_rows
