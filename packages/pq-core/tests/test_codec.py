@@ -42,3 +42,44 @@ def test_sort_keys_orders_top_level_dict_keys() -> None:
     assert codec.encode(pickle_serializer, {"b": 1, "a": 2}, sort_keys=True) == codec.encode(
         pickle_serializer, {"a": 2, "b": 1}, sort_keys=True
     )
+
+
+@pytest.mark.parametrize("item", [None, 0, "text", b"\x00\xff", [1, (2, 3)], {"b": 1, "a": {"z": 0}}])
+def test_pickle_plain_dumps_is_dumps(item: object) -> None:
+    """The one-call ``plain_dumps`` writes exactly what ``dumps`` writes (files stay compatible)."""
+    assert pickle_serializer.plain_dumps(item) == pickle_serializer.dumps(item)
+    assert codec.encoder(pickle_serializer)(item) == pickle_serializer.dumps(item)
+
+
+def test_encoder_prefers_plain_dumps_and_uses_dumps_to_sort() -> None:
+    calls: list[str] = []
+
+    def dumps(value: object, sort_keys: bool = False) -> bytes:
+        calls.append(f"dumps sort_keys={sort_keys}")
+        return repr(sorted(value.items()) if sort_keys else value).encode()  # type: ignore[attr-defined]
+
+    def plain_dumps(value: object) -> bytes:
+        calls.append("plain_dumps")
+        return repr(value).encode()
+
+    serializer = SimpleNamespace(dumps=dumps, plain_dumps=plain_dumps)
+    assert codec.encoder(serializer)({"b": 1}) == b"{'b': 1}"
+    assert codec.encoder(serializer, sort_keys=True)({"b": 1, "a": 2}) == b"[('a', 2), ('b', 1)]"
+    assert calls == ["plain_dumps", "dumps sort_keys=True"]
+
+
+@pytest.mark.parametrize(
+    ("returned", "expected"),
+    [("text", b"text"), (bytearray(b"ab"), b"ab"), (memoryview(b"cd"), b"cd")],
+)
+def test_encoder_turns_other_results_into_bytes(returned: object, expected: bytes) -> None:
+    """A custom serializer returning text or a buffer still gives the backend exact ``bytes``."""
+    data = codec.encoder(SimpleNamespace(dumps=lambda value: returned))(object())
+    assert type(data) is bytes
+    assert data == expected
+
+
+def test_encoder_wraps_errors_of_plain_dumps() -> None:
+    encode = codec.encoder(pickle_serializer)
+    with pytest.raises(SerializationError, match="lock"):
+        encode(threading.Lock())

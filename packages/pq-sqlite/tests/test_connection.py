@@ -210,7 +210,7 @@ def _grouped_inserts(db: Database, rows: list[tuple[int]]) -> list[tuple[Any, Ba
 
     def insert(index: int) -> None:
         try:
-            results[index] = (db.insert("INSERT INTO t (x) VALUES (?)", rows[index]), None)
+            results[index] = (db.statement("INSERT INTO t (x) VALUES (?)", rows[index], insert=True), None)
         except BaseException as exc:
             results[index] = (None, exc)
 

@@ -7,11 +7,21 @@ serializer rejects raises :class:`SerializationError` and the queue is untouched
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from .exceptions import SerializationError
 
-__all__ = ["decode", "decode_stream", "encode", "encode_stream", "ensure_available"]
+__all__ = [
+    "decode",
+    "decode_stream",
+    "dumps_function",
+    "encode",
+    "encode_stream",
+    "encoder",
+    "ensure_available",
+]
 
 
 def _describe(item: Any) -> str:
@@ -40,13 +50,37 @@ def ensure_available(serializer: Any) -> None:
 
 def encode(serializer: Any, item: Any, *, sort_keys: bool = False) -> bytes:
     """Encode with ``serializer.dumps`` (``sort_keys`` is passed only when true)."""
-    try:
-        data = serializer.dumps(item, sort_keys=True) if sort_keys else serializer.dumps(item)
-    except Exception as exc:
-        raise _failed(serializer, item, exc) from exc
-    if isinstance(data, str):  # a custom text serializer
-        data = data.encode("utf-8")
-    return bytes(data)
+    return encoder(serializer, sort_keys=sort_keys)(item)
+
+
+def dumps_function(serializer: Any, *, sort_keys: bool = False) -> Callable[[Any], Any]:
+    """The cheapest one-argument call of ``serializer`` that gives what ``dumps`` gives.
+
+    Without ``sort_keys`` that is the serializer's ``plain_dumps`` when it has one: a ``dumps``
+    without options that needs no Python frame of its own (``pq_core.serializers``). Its
+    result is not yet checked; :func:`encoder` does that.
+    """
+    if sort_keys:
+        return partial(serializer.dumps, sort_keys=True)
+    return getattr(serializer, "plain_dumps", None) or serializer.dumps  # type: ignore[no-any-return]
+
+
+def encoder(serializer: Any, *, sort_keys: bool = False) -> Callable[[Any], bytes]:
+    """A one-argument :func:`encode` for ``serializer``, built once per queue for its hot path."""
+    dumps = dumps_function(serializer, sort_keys=sort_keys)
+
+    def encode_one(item: Any) -> bytes:
+        try:
+            data = dumps(item)
+        except Exception as exc:
+            raise _failed(serializer, item, exc) from exc
+        if type(data) is bytes:
+            return data
+        if isinstance(data, str):  # a custom text serializer
+            data = data.encode("utf-8")
+        return bytes(data)
+
+    return encode_one
 
 
 def encode_stream(serializer: Any, item: Any) -> bytes:

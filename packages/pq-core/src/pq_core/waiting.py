@@ -43,7 +43,9 @@ class Wakeup:
         self.poll_interval = poll_interval
         self._cond = threading.Condition(threading.Lock())
         self._changes = 0
-        self._waiters = 0  # retry() calls under way; notify() has nothing to do without one
+        # retry() calls under way (read-only outside this class). notify() has nothing to do
+        # while it is 0, so a caller on a hot path may test it and skip the call.
+        self.waiters = 0
 
     def notify(self) -> None:
         """Wake every waiter of this process: something changed.
@@ -52,7 +54,7 @@ class Wakeup:
         lock. That is safe: a waiter registers before its first attempt, so an attempt that
         started before the change was committed is always seen here as a waiter.
         """
-        if not self._waiters:
+        if not self.waiters:
             return
         with self._cond:
             self._changes += 1
@@ -66,7 +68,7 @@ class Wakeup:
     ) -> T:
         """Call ``attempt`` until it returns something other than ``NOTHING`` or the deadline passes."""
         with self._cond:
-            self._waiters += 1
+            self.waiters += 1
         try:
             while True:
                 with self._cond:
@@ -83,4 +85,4 @@ class Wakeup:
                         self._cond.wait(wait)
         finally:
             with self._cond:
-                self._waiters -= 1
+                self.waiters -= 1

@@ -329,8 +329,8 @@ class SQLiteAckQueue(SQLiteBase):
         if self._SORT_KEYS:  # UniqueAckQ may need a second statement (a finished duplicate goes)
             row_id = db.write(lambda conn: self._insert(conn, data, time.time()))
         else:  # one INSERT: alone, its own transaction; with others, one INSERT of all their rows
-            row_id = db.insert(self._ack_sql.insert, (data, time.time()))
-        if row_id is not None:
+            row_id = db.statement(self._ack_sql.insert, (data, time.time()), insert=True)
+        if row_id is not None and db.wakeup.waiters:  # see SQLiteQueue.put
             db.wakeup.notify()
         return row_id
 

@@ -95,6 +95,10 @@ class SQLiteBase:
         self.timeout = timeout
         self.auto_commit = auto_commit
         self._serializer = serializer
+        self._dumps = codec.dumps_function(serializer, sort_keys=self._SORT_KEYS)
+        # _encode(item): the item serialized completely in memory (SerializationError, nothing
+        # written). A plain function, not a method: it is on every put's path.
+        self._encode = codec.encoder(serializer, sort_keys=self._SORT_KEYS)
         self.db_file_name = db_file_name
         self.memory_sql = path == ":memory:"
         self.durability = check_durability(durability)
@@ -117,19 +121,12 @@ class SQLiteBase:
 
     # -- encoding -------------------------------------------------------------------------
 
-    def _encode(self, item: Any) -> bytes:
-        """Serialize ``item`` completely in memory (``SerializationError``; nothing written)."""
-        return codec.encode(self._serializer, item, sort_keys=self._SORT_KEYS)
-
     def _encode_many(self, items: Iterable[Any]) -> list[bytes]:
         """Serialize every item in memory first (``SerializationError`` names a bad one; nothing written)."""
         items = list(items)
-        dumps = self._serializer.dumps
+        dumps = self._dumps
         try:
-            if self._SORT_KEYS:
-                encoded = [dumps(item, sort_keys=True) for item in items]
-            else:
-                encoded = [dumps(item) for item in items]
+            encoded = [dumps(item) for item in items]
         except Exception:
             pass  # redo one by one below, so the error names the item
         else:

@@ -84,7 +84,8 @@ ROWS: Callable[[sqlite3.Cursor], Any] = sqlite3.Cursor.fetchall
 CHANGED: Callable[[sqlite3.Cursor], Any] = operator.attrgetter("rowcount")
 """``Database.statement`` result: how many rows the statement changed."""
 
-_NEW_ID: Callable[[sqlite3.Cursor], Any] = operator.attrgetter("lastrowid")
+NEW_ID: Callable[[sqlite3.Cursor], Any] = operator.attrgetter("lastrowid")
+"""``Database.statement`` result: the id of the row an INSERT added (with ``insert=True``)."""
 
 _RETRY_FIRST = 0.001
 """Seconds before the first retry of a write that found the database locked (jittered ±50 %)."""
@@ -239,14 +240,6 @@ class Database:
 
     # -- writes ---------------------------------------------------------------------------
 
-    def insert(self, sql: str, params: tuple[Any, ...], sync: bool = True) -> int:
-        """Insert one row with ``sql`` (an INSERT that always adds a row: no ``OR IGNORE``) and
-        return its id. Inserts of the same statement that commit together run as one INSERT of
-        all their rows (:mod:`pq_sqlite.inserts`), so a group of N puts crosses from Python into
-        SQLite (and hands the GIL to other threads) once instead of N times; ids stay exact,
-        since ``AUTOINCREMENT`` gives consecutive ids inside one write transaction."""
-        return int(self.statement(sql, params, sync, _NEW_ID, insert=True))
-
     def statement(
         self,
         sql: str,
@@ -258,11 +251,20 @@ class Database:
     ) -> Any:
         """Run one write statement to its end as its own transaction; return ``result(cursor)``.
 
-        The hot path of single gets, claims and acks: ``write(op, sync, single=True)`` with the
-        uncontended case spelled out (no closure, no extra frames). When a commit is running or
-        queued, or a busy error must be retried, it takes the general path, which groups and
-        retries as :meth:`write` does (``insert=True``: as :meth:`insert` groups it).
+        The hot path of single puts, gets, claims and acks: ``write(op, sync, single=True)`` with
+        the uncontended case spelled out (no closure, no extra frames). When a commit is running
+        or queued, or a busy error must be retried, it takes the general path, which groups and
+        retries as :meth:`write` does.
+
+        ``insert=True`` says ``sql`` is an INSERT that always adds one row (no ``OR IGNORE``);
+        the result is then that row's id (``result`` is not used). Inserts of the same statement
+        that commit together run as one INSERT of all their rows (:mod:`pq_sqlite.inserts`), so
+        a group of N puts crosses from Python into SQLite (and hands the GIL to other threads)
+        once instead of N times; ids stay exact, since ``AUTOINCREMENT`` gives consecutive ids
+        inside one write transaction.
         """
+        if insert:
+            result = NEW_ID
         if self._group <= 1 and self.lock.acquire(False):
             try:
                 if self._writes.idle and not self._closed:  # no batch waits for the lock

@@ -96,6 +96,7 @@ class SQLiteQueue(SQLiteBase):
             db_file_name,
             durability=durability,
         )
+        self._unique = self._table.kind.unique
         self._tasks = TaskCounter()  # gets of this instance not yet task_done'd
         self._held: dict[int, list[int]] = {}  # auto_commit=False: ids claimed, per thread
         self._held_lock = threading.Lock()
@@ -125,7 +126,14 @@ class SQLiteQueue(SQLiteBase):
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> int | None:
         """Store ``item``, durable on return per ``durability``; with a ``maxsize``, wait for room."""
-        return self._insert(self._encode(item), block=block, timeout=timeout)
+        data = self._encode(item)
+        if self._unique or self.maxsize:
+            return self._insert(data, block=block, timeout=timeout)
+        db = self._database()  # concurrent puts of one group commit share one INSERT
+        new_id: int = db.statement(self._sql.insert, (data, time.time()), insert=True)
+        if db.wakeup.waiters:  # notify() would do nothing (skipping the call is 1 % of a put)
+            db.wakeup.notify()
+        return new_id
 
     def put_nowait(self, item: Any) -> int | None:
         """``put(item, block=False)``."""
@@ -138,6 +146,10 @@ class SQLiteQueue(SQLiteBase):
         sql = self._sql.insert
         unique = self._table.kind.unique
         db = self._database()
+        if not unique and not self.maxsize:  # PriorityQueue.put's common case: no ``op`` to build
+            new_id: int | None = db.statement(sql, params, insert=True)
+            db.wakeup.notify()
+            return new_id
 
         def op(conn: sqlite3.Connection) -> int | None:
             cursor = conn.execute(sql, params)
@@ -145,12 +157,7 @@ class SQLiteQueue(SQLiteBase):
                 return None  # an equal item is already queued
             return cursor.lastrowid
 
-        if self.maxsize:
-            new_id: int | None = self._bounded(op, 1, block, timeout, "put")
-        elif unique:
-            new_id = db.write(op, True, True)
-        else:  # concurrent puts of one group commit share one INSERT
-            new_id = db.insert(sql, params)
+        new_id = self._bounded(op, 1, block, timeout, "put") if self.maxsize else db.write(op, True, True)
         if new_id is not None:
             db.wakeup.notify()
         return new_id

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import pickle as _pickle
+from functools import partial
 from typing import IO, Any
 
 from ._framing import sort_top_level
 
-__all__ = ["dump", "dumps", "load", "loads", "protocol"]
+__all__ = ["dump", "dumps", "load", "loads", "plain_dumps", "protocol"]
 
 protocol = 4
 logging.getLogger("persistqueue").debug("Selected pickle protocol: '%d'", protocol)
@@ -22,6 +23,10 @@ def dump(value: Any, fp: IO[bytes], sort_keys: bool = False) -> None:
 def dumps(value: Any, sort_keys: bool = False) -> bytes:
     """Return the pickle of ``value``."""
     return _pickle.dumps(sort_top_level(value) if sort_keys else value, protocol=protocol)
+
+
+plain_dumps = partial(_pickle.dumps, protocol=protocol)
+"""``dumps(value)`` as one C call (no Python frame): what queues use when keys need no sorting."""
 
 
 # Reading needs no options, so the stdlib functions serve as they are (one call less per item).
