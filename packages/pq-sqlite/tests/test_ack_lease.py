@@ -276,6 +276,19 @@ def test_ack_many_tells_ids_from_got_items_as_ack_does(open_ack: Callable[..., A
     assert q.ack_many([None]) == [8]  # one None in flight now: no longer ambiguous
 
 
+def test_ack_of_a_string_that_only_looks_like_digits(open_ack: Callable[..., Any]) -> None:
+    """``"²"`` is a digit to ``str.isdigit`` but no number to ``int()``: as a got item it is
+    acked like any other string, and as ``id=`` it is refused with the id rules."""
+    q = open_ack()
+    q.put_many(["²", "³"])
+    first, second = q.get_many(2)
+    assert q.ack_many([first]) == [1]
+    with pytest.raises(TypeError, match="all-digit str"):
+        q.ack(id="³")
+    assert q.ack(second) == 2
+    assert q.unack_count() == 0
+
+
 def test_ack_many_reports_ids_of_rows_not_in_flight_as_ack_does(open_ack: Callable[..., Any]) -> None:
     """An id that is acked already still exists: its id comes back and its status stays; an id
     of no row, or an object that was never handed out, gives None. The rows in flight are acked."""

@@ -14,12 +14,10 @@ only loses the claim, and the item is delivered again: at-least-once holds.
 
 from __future__ import annotations
 
-import builtins
 import dataclasses
 import math
 import os
 import sqlite3
-import threading
 import time
 import warnings
 from collections.abc import Iterable
@@ -36,6 +34,7 @@ from pq_core.waiting import DEFAULT_POLL_INTERVAL, NOTHING, _Nothing
 from . import owners
 from .base import Corrupt, SQLiteBase
 from .connection import CHANGED, HAS_RETURNING
+from .inflight import InFlight
 from .inserts import for_ids, id_chunks, insert_consecutive, insert_unique
 from .lease import AckStatements
 
@@ -82,7 +81,6 @@ class _NoItem:
 
 
 NO_ITEM: Any = _NoItem()
-_ABSENT = object()  # dict.pop's default: the row id is not in the cache of items in flight
 
 
 def _optional_count(name: str, value: Any, minimum: int, unset: str) -> int | None:
@@ -133,7 +131,7 @@ def _id_of(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isdecimal():
         return int(value)
     return None
 
@@ -194,9 +192,7 @@ class SQLiteAckQueue(SQLiteBase):
         super().__init__(path, auto_commit=True, **kwargs)
         self.auto_resume = bool(auto_resume)
         self._ack_sql = AckStatements(self._sql, self._LIFO)
-        self._unack_cache: dict[int, Any] = {}
-        self._by_identity: dict[int, list[int]] = {}  # id(item) -> row ids handed out as that object
-        self._cache_lock = threading.Lock()
+        self._inflight = InFlight()  # what this instance handed out, for ack(item)
         self._last_ack_reclaim = 0.0
         self._reap_after = 0.0  # no claim may skip the reap before the first full claim
         self._marked_held = False  # see _mark_held
@@ -221,43 +217,6 @@ class SQLiteAckQueue(SQLiteBase):
         seconds = self._lease if lease is QUEUE_DEFAULT else _check_lease(lease)
         return None if seconds is None else time.time() + seconds
 
-    def _remember(self, rows: Iterable[tuple[int, Any, float]]) -> None:
-        """Keep the items handed out (rows of ``(id, item, timestamp)``), by row id and by
-        object identity (for ``ack(item)``)."""
-        cache, by_identity = self._unack_cache, self._by_identity
-        with self._cache_lock:
-            for row in rows:
-                row_id, item = row[0], row[1]
-                if row_id in cache:  # handed out again (its lease ran out): forget the old object
-                    self._drop_cached((row_id,))
-                cache[row_id] = item
-                key = id(item)
-                same = by_identity.get(key)
-                if same is None:
-                    by_identity[key] = [row_id]
-                else:
-                    same.append(row_id)
-
-    def _forget(self, ids: Iterable[int]) -> None:
-        with self._cache_lock:
-            self._drop_cached(ids)
-
-    def _drop_cached(self, ids: Iterable[int]) -> None:
-        """Remove rows from both caches (caller holds ``_cache_lock``)."""
-        cache, by_identity = self._unack_cache, self._by_identity
-        for row_id in ids:
-            item = cache.pop(row_id, _ABSENT)
-            if item is _ABSENT:
-                continue
-            key = id(item)
-            same = by_identity.get(key)
-            if same is None:
-                continue
-            if len(same) == 1:  # the common case: one row per object
-                del by_identity[key]
-            else:
-                same.remove(row_id)
-
     def _resolve(self, item: Any, id: Any) -> int | None:
         """The row id meant by ``item`` or ``id`` (1.1.0 rules), ``None`` if nothing matches."""
         if id is None:
@@ -272,41 +231,8 @@ class SQLiteAckQueue(SQLiteBase):
             return row_id
         if isinstance(item, dict) and "pqid" in item:
             return _id_of(item)
-        with self._cache_lock:
-            return self._held_as(item)
-
-    def _held_as(self, item: Any) -> int | None:
-        """The row handed out as the object ``item``, if any (caller holds ``_cache_lock``)."""
-        # The cache holds a reference to every item in it, so no two live items share an id().
-        matches = self._by_identity.get(builtins.id(item))
-        if not matches:
-            return None
-        if len(matches) > 1:
-            raise ValueError(
-                f"{item!r} is the same object as {len(matches)} items in flight (ids {matches}); "
-                "it cannot tell which one you mean: get(raw=True) and pass id= or the raw dict"
-            )
-        return matches[0]
-
-    def _resolve_many(self, values: Iterable[Any]) -> list[int | None]:
-        """``ack_many``'s rule for each value: an int, digit string or raw dict is an id;
-        anything else an item got here (``None`` if it is not in flight)."""
-        ids: list[int | None] = []
-        append, by_identity = ids.append, self._by_identity
-        with self._cache_lock:
-            for value in values:
-                kind = type(value)
-                if kind is int:
-                    append(value)
-                    continue
-                if kind is not dict or "pqid" in value:  # a plain dict is an item, never an id
-                    row_id = _id_of(value)
-                    if row_id is not None:
-                        append(row_id)
-                        continue
-                same = by_identity.get(id(value))  # _held_as, its one-match case inline
-                append(same[0] if same is not None and len(same) == 1 else self._held_as(value))
-        return ids
+        with self._inflight.lock:
+            return self._inflight.held_as(item)
 
     # -- put --------------------------------------------------------------------------------
 
@@ -467,7 +393,7 @@ class SQLiteAckQueue(SQLiteBase):
         if row_id is None:  # fast path: most gets find an item at once (no version read needed)
             good, bad, _ = self._claim_decoded(count, None, self._lease_until(lease))
             if good:
-                self._remember(good)
+                self._inflight.remember(good)
                 return good
             if bad:
                 raise bad[0].error
@@ -489,7 +415,7 @@ class SQLiteAckQueue(SQLiteBase):
             good, bad, state["expiry"] = self._claim_decoded(count, target, self._lease_until(lease))
             state["version"] = version  # a claim that found nothing changed no row: still current
             if good:
-                self._remember(good)
+                self._inflight.remember(good)
                 return good
             if bad:
                 raise bad[0].error
@@ -536,7 +462,7 @@ class SQLiteAckQueue(SQLiteBase):
                     got = (row[0], self._serializer.loads(row[1]), row[2])
                 except Exception:  # quarantined by the general decoder
                     raise self._decode_claimed(claimed)[1][0].error from None
-                self._remember((got,))
+                self._inflight.remember((got,))
                 return {"pqid": got[0], "data": got[1], "timestamp": got[2]} if raw else got[1]
         row_id = _id_of(id) if id is not None else None
         if row_id is None and next_in_order:
@@ -580,7 +506,7 @@ class SQLiteAckQueue(SQLiteBase):
             found = db.statement(s.finish, (status, row_id), True, CHANGED)
             if not found:  # not in flight: still report the id of a row that exists (1.1.0)
                 found = db.read(lambda conn: conn.execute(s.status_of, (row_id,)).fetchone()) is not None
-            self._forget((row_id,))
+            self._inflight.forget((row_id,))
             return row_id if found else None
 
         trim = self._trim_due(1)
@@ -594,7 +520,7 @@ class SQLiteAckQueue(SQLiteBase):
             return found
 
         found = self._database().write(op, single=not trim)
-        self._forget([row_id])
+        self._inflight.forget([row_id])
         if trim:
             self._vacuum_if_worth_it()
         return row_id if found else None
@@ -663,7 +589,7 @@ class SQLiteAckQueue(SQLiteBase):
         sql = self._ack_sql.nack_to_back if to_back else self._ack_sql.nack
         db = self._database()
         changed = db.write(lambda conn: conn.execute(sql, (*self._max(), row_id)).rowcount)
-        self._forget([row_id])
+        self._inflight.forget([row_id])
         if not changed:
             return None
         db.wakeup.notify()
@@ -671,7 +597,7 @@ class SQLiteAckQueue(SQLiteBase):
 
     def ack_many(self, items_or_ids: Iterable[Any]) -> list[int | None]:
         """Ack several items (got objects, raw dicts or ids) in one transaction; return their ids."""
-        ids = self._resolve_many(items_or_ids)
+        ids = self._inflight.resolve_many(items_or_ids, _id_of)
         s = self._ack_sql
         trim = self._trim_due(len(ids))
 
@@ -690,7 +616,7 @@ class SQLiteAckQueue(SQLiteBase):
             return result
 
         result = self._database().write(op)
-        self._forget(given)
+        self._inflight.forget(given)
         if trim:
             self._vacuum_if_worth_it()
         return result
@@ -747,9 +673,7 @@ class SQLiteAckQueue(SQLiteBase):
 
         count = int(db.write(op))
         if own:
-            with self._cache_lock:
-                self._unack_cache.clear()
-                self._by_identity.clear()
+            self._inflight.clear()
         if count:
             db.wakeup.notify()
         return count
@@ -767,8 +691,7 @@ class SQLiteAckQueue(SQLiteBase):
 
     def _release(self) -> None:
         """On close: leave the registry, or (holding rows, which stay held as in 1.1.0) say it closed."""
-        with self._cache_lock:
-            holding = bool(self._unack_cache)
+        holding = bool(self._inflight)
         s = self._ack_sql
         sql = s.mark_closed if holding else s.unregister
         self._database().write(lambda conn: conn.execute(sql, (self._table.name, self._owner)))
