@@ -83,3 +83,15 @@ def test_encoder_wraps_errors_of_plain_dumps() -> None:
     encode = codec.encoder(pickle_serializer)
     with pytest.raises(SerializationError, match="lock"):
         encode(threading.Lock())
+
+
+def test_encoder_into_gives_the_backends_buffer_type() -> None:
+    """``into`` is applied to the checked bytes; errors are still SerializationError."""
+    encode = codec.encoder(pickle_serializer, into=bytearray)
+    data = encode({"a": 1})
+    assert type(data) is bytearray
+    assert bytes(data) == pickle_serializer.dumps({"a": 1})
+    text = codec.encoder(SimpleNamespace(dumps=lambda value: "é"), into=bytearray)(0)
+    assert text == bytearray("é".encode())
+    with pytest.raises(SerializationError):
+        encode(threading.Lock())

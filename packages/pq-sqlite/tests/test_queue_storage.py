@@ -358,3 +358,47 @@ def test_maxsize_is_shared_by_instances(path: str) -> None:
     assert a.qsize() == 2
     a.close()
     b.close()
+
+
+def test_items_are_stored_as_blobs_of_the_serializers_bytes(tmp_path: Path) -> None:
+    """However an item reaches the table (put, put_many, update, a PDict set, a unique batch
+    with a repeat), the column holds a BLOB equal to ``dumps(item)`` (the form 1.1.0 reads),
+    whatever buffer type the driver was given."""
+    import pickle
+
+    from pq_sqlite import PDict, SQLiteAckQueue
+
+    def dumps(value: object) -> bytes:
+        return pickle.dumps(value, protocol=4)
+
+    plain = SQLiteQueue(str(tmp_path), name="plain")
+    plain.put("one")
+    plain.put_many(["two", "three"])
+    plain.update("TWO", id=2)
+    unique = UniqueQ(str(tmp_path), name="unique")
+    assert unique.put_many(["a", "b", "a"]) == [1, 2, None]
+    assert unique.put("b") is None
+    ack = SQLiteAckQueue(str(tmp_path), name="ack")
+    ack.put("x")
+    ack.put_many(["y"])
+    priority = PriorityQueue(str(tmp_path), name="priority")
+    priority.put("p", priority=3)
+    priority.put_many(["q"], priority=1)
+    pdict = PDict(str(tmp_path), "pdict")
+    pdict["k"] = "v"
+    expected = {
+        "queue_plain": ["one", "TWO", "three"],
+        "unique_queue_unique": ["a", "b"],
+        "ack_queue_ack": ["x", "y"],
+        "priority_queue_priority": ["p", "q"],
+    }
+    for queue in (plain, unique, ack, priority, pdict):
+        queue.close()
+    conn = sqlite3.connect(str(tmp_path / "data.db"))
+    try:
+        for table, items in expected.items():
+            rows = conn.execute(f"SELECT typeof(data), data FROM {table} ORDER BY _id").fetchall()
+            assert rows == [("blob", dumps(item)) for item in items], table
+        assert conn.execute("SELECT typeof(data), data FROM dict_pdict").fetchall() == [("blob", dumps("v"))]
+    finally:
+        conn.close()

@@ -9,9 +9,11 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from .exceptions import SerializationError
+
+T = TypeVar("T")
 
 __all__ = [
     "decode",
@@ -65,20 +67,36 @@ def dumps_function(serializer: Any, *, sort_keys: bool = False) -> Callable[[Any
     return getattr(serializer, "plain_dumps", None) or serializer.dumps  # type: ignore[no-any-return]
 
 
-def encoder(serializer: Any, *, sort_keys: bool = False) -> Callable[[Any], bytes]:
-    """A one-argument :func:`encode` for ``serializer``, built once per queue for its hot path."""
+@overload
+def encoder(serializer: Any, *, sort_keys: bool = False) -> Callable[[Any], bytes]: ...
+
+
+@overload
+def encoder(
+    serializer: Any, *, sort_keys: bool = False, into: Callable[[bytes], T]
+) -> Callable[[Any], T]: ...
+
+
+def encoder(
+    serializer: Any, *, sort_keys: bool = False, into: Callable[[bytes], Any] = bytes
+) -> Callable[[Any], Any]:
+    """A one-argument :func:`encode` for ``serializer``, built once per queue for its hot path.
+
+    ``into`` turns the encoded bytes into what the backend stores (``bytes`` itself, the
+    default, returns them as they are); a backend may prefer a buffer its driver binds faster.
+    """
     dumps = dumps_function(serializer, sort_keys=sort_keys)
 
-    def encode_one(item: Any) -> bytes:
+    def encode_one(item: Any) -> Any:
         try:
             data = dumps(item)
         except Exception as exc:
             raise _failed(serializer, item, exc) from exc
         if type(data) is bytes:
-            return data
+            return into(data)
         if isinstance(data, str):  # a custom text serializer
             data = data.encode("utf-8")
-        return bytes(data)
+        return into(bytes(data))
 
     return encode_one
 

@@ -39,7 +39,7 @@ from pq_core.stats import Stats
 from pq_core.waiting import NOTHING, _Nothing
 
 from . import owners
-from .connection import PAGE_SIZE, UNIQUE_PAGE_SIZE, Database
+from .connection import BLOB, PAGE_SIZE, UNIQUE_PAGE_SIZE, Database
 from .schema import QUARANTINE, Table, prepare
 
 __all__ = ["Corrupt", "SQLiteBase"]
@@ -97,8 +97,9 @@ class SQLiteBase:
         self._serializer = serializer
         self._dumps = codec.dumps_function(serializer, sort_keys=self._SORT_KEYS)
         # _encode(item): the item serialized completely in memory (SerializationError, nothing
-        # written). A plain function, not a method: it is on every put's path.
-        self._encode = codec.encoder(serializer, sort_keys=self._SORT_KEYS)
+        # written), as the BLOB parameter to bind. A plain function, not a method: it is on
+        # every put's path.
+        self._encode = codec.encoder(serializer, sort_keys=self._SORT_KEYS, into=BLOB)
         self.db_file_name = db_file_name
         self.memory_sql = path == ":memory:"
         self.durability = check_durability(durability)
@@ -121,8 +122,9 @@ class SQLiteBase:
 
     # -- encoding -------------------------------------------------------------------------
 
-    def _encode_many(self, items: Iterable[Any]) -> list[bytes]:
-        """Serialize every item in memory first (``SerializationError`` names a bad one; nothing written)."""
+    def _encode_many(self, items: Iterable[Any]) -> list[Any]:
+        """Serialize every item in memory first (``SerializationError`` names a bad one; nothing
+        written), each as :data:`~pq_sqlite.connection.BLOB` makes it."""
         items = list(items)
         dumps = self._dumps
         try:
@@ -131,7 +133,7 @@ class SQLiteBase:
             pass  # redo one by one below, so the error names the item
         else:
             if all(type(data) is bytes for data in encoded):
-                return encoded
+                return encoded if BLOB is bytes else [BLOB(data) for data in encoded]
         return [self._encode(item) for item in items]
 
     def _decode_row(self, conn: sqlite3.Connection, row: tuple[Any, ...]) -> Any:

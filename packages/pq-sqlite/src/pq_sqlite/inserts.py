@@ -87,7 +87,7 @@ def insert_unique(
             continue
         newest = conn.execute(newest_rows, (stored,)).fetchall() if stored else []
         by_data = {data: row_id for row_id, data in newest}
-        ids.extend(by_data.pop(row[0], None) for row in chunk)
+        ids.extend(by_data.pop(bytes(row[0]), None) for row in chunk)  # bound data may be a bytearray
     return ids
 
 
