@@ -110,7 +110,7 @@ def test_many_threads_every_value_runs_once_and_in_each_threads_order() -> None:
     for t in range(threads_n):
         assert [k for thread, k in seen if thread == t] == list(range(per_thread))
     assert combiner.batches < threads_n * per_thread  # some batches held several values
-    assert not combiner._running
+    assert not combiner.running
     assert not combiner._pending
 
 
@@ -119,7 +119,7 @@ def _queued(*values: str, successor: int) -> tuple[Combiner[str], list[_Ticket[s
     combiner: Combiner[str] = Combiner(lambda values: None)
     tickets = [_Ticket(value) for value in values]
     combiner._pending = list(tickets)
-    combiner._running = True
+    combiner.running = True
     combiner._successor = tickets[successor]
     return combiner, tickets
 
@@ -135,7 +135,7 @@ def test_an_interrupted_successor_passes_the_lead_on() -> None:
 def test_an_interrupted_last_successor_leaves_the_combiner_idle() -> None:
     combiner, (gone,) = _queued("gone", successor=0)
     combiner._abandon(gone)
-    assert not combiner._running
+    assert not combiner.running
     combiner.submit("later")  # a new submit leads at once
     assert combiner.batches == 1
 
@@ -144,7 +144,7 @@ def test_an_interrupted_waiter_that_was_not_leading_only_withdraws_its_value() -
     combiner, (first, gone) = _queued("first", "gone", successor=0)
     combiner._abandon(gone)
     assert combiner._pending == [first]
-    assert combiner._running
+    assert combiner.running
     assert not first.wake.acquire(blocking=False)  # nobody was woken
 
 
@@ -156,7 +156,7 @@ def test_a_base_exception_in_run_reaches_the_submitter(error: type[BaseException
     combiner = Combiner(run)
     with pytest.raises(error):
         combiner.submit(1)
-    assert not combiner._running
+    assert not combiner.running
 
 
 class _InterruptedOnce:
@@ -179,7 +179,7 @@ def test_a_leader_interrupted_before_taking_its_batch_leaves_the_combiner_usable
     combiner = Combiner(seen.append, _InterruptedOnce())
     with pytest.raises(KeyboardInterrupt):
         combiner.submit("lost")
-    assert combiner.idle
+    assert not combiner.running
     combiner.submit("next")
     assert seen == [["next"]]
 

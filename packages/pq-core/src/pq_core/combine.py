@@ -79,22 +79,20 @@ class Combiner(Generic[T]):
         self._gathered = threading.Condition(self._lock)  # a lingering leader waits on it
         self._gather = 0  # while a leader lingers: how many queued values end its wait
         self._pending: list[_Ticket[T]] = []
-        self._running = False  # a leader holds the batch role (or is being handed it)
+        # True while a leader holds the batch role (or is being handed it): a batch is running or
+        # queued. Read-only outside this class; while it is False a caller may skip the
+        # combiner (an attribute, not a property: hot paths read it on every write).
+        self.running = False
         self._successor: _Ticket[T] | None = None  # the ticket handed the lead, until it takes it
         self.batches = 0  # batches run so far (for tests and stats)
-
-    @property
-    def idle(self) -> bool:
-        """True when no batch is running or queued (a caller may then skip the combiner)."""
-        return not self._running
 
     def submit(self, value: T) -> None:
         """Have ``value`` run, alone or in a batch with others; raise what its batch raised."""
         ticket = _Ticket(value)
         with self._lock:
             self._pending.append(ticket)
-            lead = not self._running
-            self._running = True
+            lead = not self.running
+            self.running = True
             if self._gather and len(self._pending) >= self._gather:
                 self._gathered.notify()
         if not lead:
@@ -121,7 +119,7 @@ class Combiner(Generic[T]):
                 return  # a batch holds the value (it is written) or nobody handed this ticket the lead
             successor = self._successor = self._pending[0] if self._pending else None
             if successor is None:
-                self._running = False
+                self.running = False
         if successor is not None:
             successor.wake.release()
 
@@ -168,7 +166,7 @@ class Combiner(Generic[T]):
         with self._lock:
             successor = self._successor = self._pending[0] if self._pending else None
             if successor is None:
-                self._running = False
+                self.running = False
         for ticket in batch:
             if ticket is not mine:
                 ticket.wake.release()

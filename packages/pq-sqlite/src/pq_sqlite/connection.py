@@ -275,7 +275,7 @@ class Database:
             result = NEW_ID
         if self._group <= 1 and self.lock.acquire(False):
             try:
-                if self._writes.idle and not self._closed:  # no batch waits for the lock
+                if not self._writes.running and not self._closed:  # no batch waits for the lock
                     if self._relaxable and sync != self._synced:
                         self._sync_for(sync)
                     try:
@@ -308,9 +308,9 @@ class Database:
         arrive together go through :class:`pq_core.combine.Combiner`, which commits them as
         one transaction (one fsync at full durability).
         """
-        if single and self._group <= 1 and self._writes.idle and self.lock.acquire(False):
+        if single and self._group <= 1 and not self._writes.running and self.lock.acquire(False):
             try:  # no commit running and nobody queued: no group to form, run it right here
-                if self._writes.idle:
+                if not self._writes.running:
                     return self._direct(op, sync)
             finally:
                 self.lock.release()

@@ -144,7 +144,7 @@ class SQLiteQueue(SQLiteBase):
     ) -> int | None:
         params = (data, time.time(), *extra)
         sql = self._sql.insert
-        unique = self._table.kind.unique
+        unique = self._unique
         db = self._database()
         if not unique and not self.maxsize:  # PriorityQueue.put's common case: no ``op`` to build
             new_id: int | None = db.statement(sql, params, insert=True)
@@ -198,7 +198,7 @@ class SQLiteQueue(SQLiteBase):
         if not rows:
             return []
         sql = self._sql.insert
-        unique = self._table.kind.unique
+        unique = self._unique
 
         def op(conn: sqlite3.Connection) -> list[int | None]:
             if unique:  # an INSERT OR IGNORE: refused rows give None
@@ -361,7 +361,9 @@ class SQLiteQueue(SQLiteBase):
         """
         self._tasks.done(check_task_count(n))
         if self.auto_commit:
-            self._database().wakeup.notify()
+            wakeup = self._database().wakeup
+            if wakeup.waiters:  # a join() may wait for this (see put)
+                wakeup.notify()
             return
         with self._held_lock:
             ids = self._held.pop(threading.get_ident(), None)
