@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pq_sqlite import SQLiteQueue, UniqueAckQ, UniqueQ
+from pq_sqlite import PDict, SQLiteQueue, UniqueAckQ, UniqueQ
 from pq_sqlite.connection import PAGE_SIZE, UNIQUE_PAGE_SIZE, Database, _Request
 
 FULL, NORMAL = 2, 1
@@ -124,6 +124,24 @@ def test_normal_durability_never_switches(tmp_path: Path) -> None:
     database.close()
 
 
+def _commits_of_steady_writers(db: Database, write: Callable[[int, int], None], total: int) -> int:
+    """Run 8 threads, thread t calling ``write(t, n)`` for n below ``total / 8``; return the
+    commits they took."""
+    per_thread = total // 8
+    before = db.commits
+
+    def writer(t: int) -> None:
+        for n in range(per_thread):
+            write(t, n)
+
+    workers = [threading.Thread(target=writer, args=(t,)) for t in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(30)
+    return db.commits - before
+
+
 def test_steady_writers_keep_sharing_fsyncs(tmp_path: Path) -> None:
     """8 threads putting steadily at full durability commit in groups, not one or two per fsync.
 
@@ -132,22 +150,9 @@ def test_steady_writers_keep_sharing_fsyncs(tmp_path: Path) -> None:
     naive group commit both end near 1-2 puts per fsync).
     """
     q = SQLiteQueue(str(tmp_path), multithreading=True)
-    db = q._db
-    assert db is not None
-    per_thread, threads = 40, 8
-    before = db.commits
-
-    def produce(start: int) -> None:
-        for n in range(per_thread):
-            q.put(start + n)
-
-    workers = [threading.Thread(target=produce, args=(t * per_thread,)) for t in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(30)
-    total = per_thread * threads
-    assert db.commits - before <= total / 3
+    assert q._db is not None
+    total = 320
+    assert _commits_of_steady_writers(q._db, lambda t, n: q.put(t * 40 + n), total) <= total / 3
     assert sorted(q.get_many(total, block=False)) == list(range(total))
     q.close()
 
@@ -280,3 +285,19 @@ def test_statement_on_a_closed_database_raises(db: Database) -> None:
     db.close()
     with pytest.raises(sqlite3.ProgrammingError, match="closed queue"):
         db.statement("INSERT INTO t VALUES (?)", (1,))
+
+
+def test_pdict_sets_from_many_threads_share_fsyncs(tmp_path: Path) -> None:
+    """A PDict set is one statement on its own, and still joins a group commit under load:
+    8 threads setting at full durability commit in groups, and every key lands."""
+    d = PDict(str(tmp_path), "shared", multithreading=True)
+    assert d._db is not None
+    total = 320
+
+    def setter(t: int, n: int) -> None:
+        d[f"{t}-{n}"] = n
+
+    assert _commits_of_steady_writers(d._db, setter, total) <= total / 3
+    assert len(d) == total
+    assert d["7-39"] == 39
+    d.close()

@@ -21,6 +21,7 @@ from pq_core.exceptions import CorruptionError
 from pq_core.serializers import pickle as pickle_serializer
 
 from .base import SQLiteBase
+from .connection import CHANGED
 
 __all__ = ["PDict"]
 
@@ -120,21 +121,28 @@ class PDict(SQLiteBase, MutableMapping[Any, Any]):
     def __setitem__(self, key: Any, value: Any) -> None:
         forms = self._forms(key)
         data = self._encode(value)
+        db = self._database()
+        if len(forms) == 1:  # one statement, its own transaction (the common case)
+            db.statement(self._upsert, (forms[0], data), True, CHANGED)
+            return
 
         def op(conn: sqlite3.Connection) -> None:
             for old in forms[1:]:
                 conn.execute(self._delete, (old,))
             conn.execute(self._upsert, (forms[0], data))
 
-        self._database().write(op)
+        db.write(op)
 
     def __delitem__(self, key: Any) -> None:
         forms = self._forms(key)
-
-        def op(conn: sqlite3.Connection) -> int:
-            return sum(conn.execute(self._delete, (form,)).rowcount for form in forms)
-
-        if not self._database().write(op):
+        db = self._database()
+        if len(forms) == 1:  # one statement, its own transaction (the common case)
+            deleted = db.statement(self._delete, (forms[0],), True, CHANGED)
+        else:
+            deleted = db.write(
+                lambda conn: sum(conn.execute(self._delete, (form,)).rowcount for form in forms)
+            )
+        if not deleted:
             raise KeyError(key)
 
     def __contains__(self, key: object) -> bool:
