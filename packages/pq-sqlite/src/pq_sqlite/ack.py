@@ -588,7 +588,7 @@ class SQLiteAckQueue(SQLiteBase):
             return None
         sql = self._ack_sql.nack_to_back if to_back else self._ack_sql.nack
         db = self._database()
-        changed = db.write(lambda conn: conn.execute(sql, (*self._max(), row_id)).rowcount)
+        changed = db.statement(sql, (*self._max(), row_id), True, CHANGED)  # one UPDATE
         self._inflight.forget([row_id])
         if not changed:
             return None
@@ -728,9 +728,7 @@ class SQLiteAckQueue(SQLiteBase):
         if row_id is None:
             raise ValueError("Provide an id or raw item")
         data = self._encode(item)
-        changed = self._database().write(
-            lambda conn: conn.execute(self._ack_sql.update_data, (data, row_id)).rowcount
-        )
+        changed = self._database().statement(self._ack_sql.update_data, (data, row_id), True, CHANGED)
         return row_id if changed else None
 
     def queue(self) -> list[dict[str, Any]]:
