@@ -20,6 +20,20 @@ def test_done_more_than_added_raises_and_keeps_count() -> None:
     assert counter.unfinished == 0
 
 
+@pytest.mark.parametrize(
+    ("count", "error"),
+    [(0, ValueError), (-2, ValueError), (True, TypeError), ("1", TypeError), (1.0, TypeError)],
+)
+def test_done_refuses_a_bad_count_and_finishes_nothing(count: object, error: type[Exception]) -> None:
+    counter = TaskCounter()
+    counter.add(3)
+    with pytest.raises(error, match=r"task_done\(n\)"):
+        counter.done(count)  # type: ignore[arg-type]
+    assert counter.unfinished == 3
+    counter.done(3)
+    assert counter.unfinished == 0
+
+
 def test_join_returns_when_all_done_from_another_thread() -> None:
     counter = TaskCounter(unfinished=3)
     finisher = threading.Thread(target=lambda: [counter.done() for _ in range(3)])
