@@ -79,6 +79,26 @@ def test_claim_statements_follow_the_order(kind: str, order: list[int]) -> None:
     conn.close()
 
 
+@pytest.mark.parametrize("kind", ["queue", "filo_queue", "priority_queue"])
+def test_item_claims_take_the_same_row_and_read_back_id_and_data_only(kind: str) -> None:
+    """take_next_item / own_next_item are take_next / own_next without the timestamp."""
+    sql = QueueStatements(SQLITE, KINDS[kind], table_name(kind, "t"))
+    extra: tuple[int, ...] = (0,) if kind == "priority_queue" else ()
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.execute(sql.create_table())
+    for n in (1, 2, 3, 4):
+        conn.execute(sql.insert, (n, 10.0 + n, *extra))
+    full = conn.execute(sql.own_next, ("me",)).fetchall()
+    lean = conn.execute(sql.own_next_item, ("me",)).fetchall()
+    assert [len(full[0]), len(lean[0])] == [3, 2]
+    assert conn.execute(sql.count_owned).fetchone()[0] == 2
+    conn.execute(sql.release_owner, ("me",))
+    assert conn.execute(sql.take_next_item).fetchall() == [full[0][:2]]
+    assert conn.execute(sql.take_next_item).fetchall() == lean
+    assert conn.execute(sql.count_ready).fetchone()[0] == 2
+    conn.close()
+
+
 def test_priority_order_and_unique_insert() -> None:
     sql = QueueStatements(SQLITE, KINDS["priority_queue"], "priority_queue_t")
     conn = sqlite3.connect(":memory:", isolation_level=None)

@@ -135,6 +135,22 @@ def test_undecodable_row_is_quarantined_and_the_queue_moves_on(path: str) -> Non
     q.close()
 
 
+@pytest.mark.parametrize("raw", [False, True])
+def test_quarantine_keeps_the_timestamp_a_get_read(path: str, raw: bool) -> None:
+    """A plain get reads back only id and data (cheaper), so its quarantined row has no
+    timestamp; a raw get reads the timestamp and the quarantine keeps it."""
+    q = SQLiteQueue(path)
+    bad = q.put("will be damaged")
+    stamp = q._getter.execute("SELECT timestamp FROM queue_default WHERE _id = ?", (bad,)).fetchone()[0]
+    q._getter.execute("UPDATE queue_default SET data = ? WHERE _id = ?", (b"\x80garbage", bad))
+    with pytest.raises(CorruptionError):
+        q.get(raw=raw)
+    kept = q._getter.execute("SELECT item_id, data, timestamp FROM pq_quarantine").fetchall()
+    assert kept == [(bad, b"\x80garbage", stamp if raw else None)]
+    assert q.qsize() == 0
+    q.close()
+
+
 def test_undecodable_row_with_auto_commit_false(path: str) -> None:
     q = SQLiteQueue(path, auto_commit=False)
     bad = q.put("x")

@@ -8,10 +8,9 @@ Subclasses set ``_KIND`` (a key of :data:`pq_core.sql.KINDS`) and, for unique ta
 * ``self._db`` (:class:`~pq_sqlite.connection.Database`), ``self._table`` (prepared
   :class:`~pq_sqlite.schema.Table`; ``self._sql`` its statements) and ``self._owner`` (this
   instance's owner token, see :mod:`pq_sqlite.owners`);
-* ``_encode(item)`` (``SerializationError``, nothing written) and ``_decode_row(conn, row)``
-  which moves an undecodable row to ``pq_quarantine`` inside the caller's transaction and
-  returns a :class:`Corrupt` marker, so one bad row never wedges the queue;
-  ``_decode_taken(rows, held)`` does the same for rows a single statement already claimed;
+* ``_encode(item)`` (``SerializationError``, nothing written) and ``_decode_taken(rows, held)``,
+  which decodes rows a claim took and moves the undecodable ones to ``pq_quarantine``, each
+  described by a :class:`Corrupt` marker, so one bad row never wedges the queue;
 * ``_reclaim_dead_owners()`` giving back rows held by closed or dead instances (throttled);
 * ``_wait_for(claim, block, timeout)``: the blocking loop of every get, polling
   ``Database.version()`` so a waiting consumer costs one cheap PRAGMA per 20 ms;
@@ -48,7 +47,7 @@ _RECLAIM_EVERY = 1.0  # seconds between checks for rows held by dead owners whil
 
 
 class Corrupt:
-    """Returned by ``_decode_row`` in place of an item that could not be decoded (now quarantined)."""
+    """Stands for a row that could not be decoded (now quarantined): see ``_decode_taken``."""
 
     __slots__ = ("error",)
 
@@ -113,6 +112,7 @@ class SQLiteBase:
             self._db.close()
             raise
         self._sql = self._table.sql
+        self._wakeup = self._db.wakeup  # notified after writes that add ready rows (hot paths)
         self._owner = owners.new_token()
         self._last_reclaim = 0.0
 
@@ -135,14 +135,6 @@ class SQLiteBase:
             if all(type(data) is bytes for data in encoded):
                 return encoded if BLOB is bytes else [BLOB(data) for data in encoded]
         return [self._encode(item) for item in items]
-
-    def _decode_row(self, conn: sqlite3.Connection, row: tuple[Any, ...]) -> Any:
-        """Decode ``row`` (_id, data, timestamp, ...) still in the table; if that fails, quarantine it."""
-        try:
-            return self._serializer.loads(row[1])
-        except Exception as exc:
-            conn.execute(self._sql.delete_id, (row[0],))
-            return self._quarantine(conn, row, exc)
 
     def _decode_taken(
         self, rows: list[tuple[Any, ...]], held: bool
@@ -178,11 +170,16 @@ class SQLiteBase:
         return good, items, self._database().write(op)
 
     def _quarantine(self, conn: sqlite3.Connection, row: tuple[Any, ...], exc: Exception) -> Corrupt:
-        """Keep an undecodable row in ``pq_quarantine`` and describe it; the caller removed it."""
+        """Keep an undecodable row in ``pq_quarantine`` and describe it; the caller removed it.
+
+        ``row`` is ``(_id, data, timestamp, ...)``, or ``(_id, data)`` when the claim did not
+        read the timestamp back (a plain get without ``raw``): it is then kept as NULL.
+        """
+        timestamp = row[2] if len(row) > 2 else None
         conn.execute(
             f"INSERT INTO {QUARANTINE} (tbl, item_id, data, timestamp, error, quarantined_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (self._table.name, row[0], row[1], row[2], f"{type(exc).__name__}: {exc}", time.time()),
+            (self._table.name, row[0], row[1], timestamp, f"{type(exc).__name__}: {exc}", time.time()),
         )
         return Corrupt(
             CorruptionError(

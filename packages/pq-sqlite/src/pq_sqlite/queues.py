@@ -10,6 +10,7 @@ instance, or its process dying, makes it ready again. Sizes are counted in the d
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 import sqlite3
@@ -24,10 +25,10 @@ from pq_core.exceptions import CorruptionError, Full
 from pq_core.serializers import pickle as pickle_serializer
 from pq_core.sql import QueueStatements
 from pq_core.stats import Stats
-from pq_core.tasks import TaskCounter, check_task_count
+from pq_core.tasks import TaskCounter
 from pq_core.waiting import NOTHING
 
-from .base import Corrupt, SQLiteBase
+from .base import SQLiteBase
 from .connection import HAS_RETURNING
 from .inserts import for_ids, insert_consecutive, insert_unique
 
@@ -100,7 +101,7 @@ class SQLiteQueue(SQLiteBase):
         self._tasks = TaskCounter()  # gets of this instance not yet task_done'd
         self._held: dict[int, list[int]] = {}  # auto_commit=False: ids claimed, per thread
         self._held_lock = threading.Lock()
-        self._next_claimer: Callable[[], Any] | None = None  # built on first get: the common case
+        self._next_claimer: Callable[[], list[Row]] | None = None  # built on first get: the common case
         self._reclaim_dead_owners(force=True)
 
     def _extra_ddl(self, sql: QueueStatements) -> list[str]:
@@ -216,82 +217,68 @@ class SQLiteQueue(SQLiteBase):
 
     def get(self, block: bool = True, timeout: float | None = None, id: Any = None, raw: bool = False) -> Any:
         """Take the next item (or item ``id``); ``raw=True`` gives ``{'pqid', 'data', 'timestamp'}``."""
-        if id is None:
+        if id is None and not raw:
             claim = self._next_claimer
             if claim is None:
-                claim = self._next_claimer = self._claimer(None)
+                claim = self._next_claimer = self._claimer(None, timestamp=False)
         else:
-            claim = self._claimer(resolve_id(id))
+            claim = self._claimer(None if id is None else resolve_id(id))
         if block and timeout is not None:
             check_timeout(timeout)  # refused before anything is taken, as _wait_for does
-        first = claim()  # most gets find an item at once
-        row: Row = self._wait_for(claim, block, timeout, "get") if first is NOTHING else first
+        rows = claim()  # most gets find an item at once
+        if not rows:
+            rows = self._wait_for(lambda: claim() or NOTHING, block, timeout, "get")
+        row = rows[0]
+        try:
+            item = self._serializer.loads(row[1])
+        except Exception:  # decoded outside the claim: quarantined in a second step
+            raise self._decode_taken([row], not self.auto_commit)[2][0].error from None
         if self.auto_commit:
             self._tasks.add(1)
         else:
             self._got([row[0]])
         if self.maxsize:
-            self._database().wakeup.notify()  # a put waiting for room may go on
+            self._wakeup.notify()  # a put waiting for room may go on
         if raw:
-            return {"pqid": row[0], "data": row[1], "timestamp": row[2]}
-        return row[1]
+            return {"pqid": row[0], "data": item, "timestamp": row[2]}
+        return item
 
     def get_nowait(self, id: Any = None, raw: bool = False) -> Any:
         """``get(block=False, id=id, raw=raw)``."""
         return self.get(block=False, id=id, raw=raw)
 
-    def _claimer(self, want: int | None) -> Callable[[], Any]:
+    def _claimer(self, want: int | None, timestamp: bool = True) -> Callable[[], list[Row]]:
+        """The claim of one get: takes the next row (or row ``want``) and returns it as a
+        one-row list, or an empty list when there is none. Decoding is the caller's.
+
+        A row is ``(_id, data, timestamp)``, or just ``(_id, data)`` for the next row when
+        ``timestamp`` is False (what a get without ``raw`` uses: measurably cheaper).
+        """
         db = self._database()
         sql = self._sql
-        decode = self._decode_row
         if self.auto_commit:
             params: tuple[Any, ...] = (want,) if want else ()
-            take, pick, remove = (
-                (sql.take_id, sql.select_id, sql.delete_id)
-                if want
-                else (sql.take_next, sql.select_next, sql.delete_id)
-            )
+            take = sql.take_id if want else sql.take_next if timestamp else sql.take_next_item
         else:
             params = (self._owner, want) if want else (self._owner,)
-            take = sql.own_id if want else sql.own_next
-            pick, remove = (sql.select_id, sql.claim_id) if want else (sql.select_next, sql.claim_id)
-
+            take = sql.own_id if want else sql.own_next if timestamp else sql.own_next_item
         # A claim under auto_commit=False need not be fsynced: losing it only means redelivery.
         sync = self.auto_commit
+        if HAS_RETURNING:  # one statement; a partial, so a get crosses no extra Python frame
+            return functools.partial(db.statement, take, params, sync)
 
-        if not HAS_RETURNING:  # pragma: no cover - SQLite older than 3.35
+        # SQLite older than 3.35: choose, then take, in one transaction.
+        pick = sql.select_id if want else sql.select_next
+        remove, remove_params = (sql.delete_id, ()) if self.auto_commit else (sql.claim_id, (self._owner,))
 
-            def op(conn: sqlite3.Connection) -> Any:
-                row = conn.execute(pick, params[-1:] if want else ()).fetchone()
-                if row is None:
-                    return NOTHING
-                conn.execute(remove, (row[0],) if self.auto_commit else (self._owner, row[0]))
-                return (row[0], decode(conn, row), row[2])
+        def op(conn: sqlite3.Connection) -> list[Row]:  # pragma: no cover - SQLite < 3.35
+            row = conn.execute(pick, params[-1:] if want else ()).fetchone()
+            if row is None:
+                return []
+            conn.execute(remove, (*remove_params, row[0]))
+            return [row]
 
-            def claim_in_steps() -> Any:
-                result = db.write(op, sync)
-                if result is not NOTHING and isinstance(result[1], Corrupt):
-                    raise result[1].error
-                return result
-
-            return claim_in_steps
-
-        loads = self._serializer.loads
-        held = not self.auto_commit  # a claimed row stays in the table under our owner token
-        statement = db.statement
-
-        def claim() -> Any:  # the hot path of every get: one statement, then decode
-            rows = statement(take, params, sync)
-            if not rows:
-                return NOTHING
-            row = rows[0]
-            try:
-                item = loads(row[1])
-            except Exception:  # decoded outside the claim: quarantined in a second step
-                raise self._decode_taken([row], held)[2][0].error from None
-            return (row[0], item, row[2])
-
-        return claim
+        return lambda: db.write(op, sync)  # pragma: no cover - SQLite < 3.35
 
     def get_many(self, n: int, block: bool = True, timeout: float | None = None) -> list[Any]:
         """Take up to ``n`` items in one transaction (at least one: waits like ``get``).
@@ -359,9 +346,9 @@ class SQLiteQueue(SQLiteBase):
         whatever ``n`` is. Finishing more items than were got raises ``ValueError`` as in the
         stdlib queue, and then nothing is finished.
         """
-        self._tasks.done(check_task_count(n))
+        self._tasks.done(n)  # validates n first
         if self.auto_commit:
-            wakeup = self._database().wakeup
+            wakeup = self._wakeup
             if wakeup.waiters:  # a join() may wait for this (see put)
                 wakeup.notify()
             return

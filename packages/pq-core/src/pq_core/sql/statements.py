@@ -67,6 +67,11 @@ class QueueStatements:
         self.take_id = f"DELETE FROM {t} WHERE _id = {p} AND {ready} RETURNING {cols}"
         self.own_next = f"UPDATE {t} SET owner = {p} WHERE _id = ({self.next_id}) RETURNING {cols}"
         self.own_id = f"UPDATE {t} SET owner = {p} WHERE _id = {p} AND {ready} RETURNING {cols}"
+        # take_next and own_next reading back only (_id, data), for the gets that hand out no
+        # timestamp (most): in SQLite, reading the third column back costs about 2 % of a get.
+        item = "_id, data"
+        self.take_next_item = f"DELETE FROM {t} WHERE _id = ({self.next_id}) RETURNING {item}"
+        self.own_next_item = f"UPDATE {t} SET owner = {p} WHERE _id = ({self.next_id}) RETURNING {item}"
         # Batches: select_next_many, then remove (or own) the rows it chose, in one transaction.
         # Where that transaction holds the table's only write lock (SQLite), the first n ready
         # rows of a FIFO or LIFO batch are every ready row of one id range, which one range
