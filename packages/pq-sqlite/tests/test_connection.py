@@ -265,6 +265,28 @@ def test_statement_returns_rows_or_the_change_count(db: Database) -> None:
     assert db.conn.execute("SELECT x FROM t").fetchall() == [(8,)]
 
 
+def test_statements_on_the_kept_cursor_end_their_transactions(db: Database) -> None:
+    """statement()'s uncontended path reuses one cursor: each result is its own statement's
+    (row counts and new ids are not carried over) and no statement is left open, so another
+    connection can write at once."""
+    from pq_sqlite.connection import CHANGED
+
+    assert db.statement("INSERT INTO t VALUES (?)", (1,), insert=True) == 1
+    assert db.statement("UPDATE t SET x = 5", (), True, CHANGED) == 1
+    assert db.statement("UPDATE t SET x = 6 WHERE x = 0", (), True, CHANGED) == 0
+    assert db.statement("DELETE FROM t WHERE x = ? RETURNING x", (5,)) == [(5,)]
+    assert db.statement("DELETE FROM t WHERE x = ? RETURNING x", (5,)) == []
+    new_id = db.statement("INSERT INTO t VALUES (?)", (2,), insert=True)
+    assert db.conn.execute("SELECT x FROM t WHERE rowid = ?", (new_id,)).fetchall() == [(2,)]
+    assert not db.conn.in_transaction
+    other = sqlite3.connect(db.file, isolation_level=None, timeout=0)
+    try:
+        other.execute("INSERT INTO t VALUES (3)")  # would fail "database is locked" if one were open
+    finally:
+        other.close()
+    assert sorted(db.conn.execute("SELECT x FROM t").fetchall()) == [(2,), (3,)]
+
+
 def test_statement_waits_out_another_connections_write_lock(db: Database) -> None:
     """A statement that meets "database is locked" is retried (within ``timeout``), not raised."""
     other = sqlite3.connect(db.file, isolation_level=None, check_same_thread=False)
