@@ -10,7 +10,7 @@ finish (one ``UPDATE``, fsynced at ``full``), and finished rows stay in the tabl
 pickled (protocol 4, as the queues' default serializer) and unpickled inside the clock, as a
 queue must. ``read`` and ``get_many`` fill the storage before their clock starts, as those
 workloads do and the same way (a put or a batch per transaction). SQLite files get the page
-size and ``auto_vacuum=INCREMENTAL`` that pq-sqlite gives its files.
+size, ``auto_vacuum=INCREMENTAL`` and automatic checkpoint interval that pq-sqlite gives its files.
 """
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ SQLITE_PAGE_SIZE = 1024
 """The page size pq-sqlite gives new files (``pq_sqlite.connection.PAGE_SIZE``): same settings."""
 UNIQUE_PAGE_SIZE = 4096
 """The page size of files whose first table is a unique queue (``pq_sqlite.connection.UNIQUE_PAGE_SIZE``)."""
+CHECKPOINT_BYTES = 4 * 1024 * 1024
+"""WAL bytes between automatic checkpoints, as pq-sqlite sets them
+(``pq_sqlite.connection.CHECKPOINT_BYTES``)."""
 _COLUMNS = "_id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB, timestamp FLOAT"
 # Each SQLite family: its page size and the schema it creates.
 _SQLITE_SCHEMAS: dict[str, tuple[int, tuple[str, ...]]] = {
@@ -74,6 +77,11 @@ _BLOB: Any = bytearray if sys.version_info < (3, 12) else bytes
 """What the SQLite loops bind a pickle as, the cheapest form for this Python (as pq-sqlite does,
 ``pq_sqlite.connection.BLOB``): 3.10 and 3.11's sqlite3 runs a ``bytes`` parameter through
 its adaptation lookup and binds a ``bytearray`` directly; from 3.12 ``bytes(data)`` is ``data``."""
+
+
+def _checkpoint_pages(page_size: int) -> int:
+    """The ``wal_autocheckpoint`` pq-sqlite sets for this page size."""
+    return max(1000, CHECKPOINT_BYTES // page_size)
 
 
 def limit_workload(workload: str) -> str:
@@ -108,6 +116,7 @@ def _sqlite(workload: str, durability: str, items: list[Any], path: str, family:
         conn.execute("PRAGMA auto_vacuum=INCREMENTAL")  # as pq-sqlite's files: space can be given back
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
+        conn.execute(f"PRAGMA wal_autocheckpoint={_checkpoint_pages(page_size)}")
         for statement in schema:
             conn.execute(statement)
         # One cursor for every statement, as pq-sqlite's Database.statement keeps one:
@@ -249,7 +258,7 @@ def describe(family: str, durability: str) -> dict[str, Any]:
             "family": family,
             "durability": durability,
             "settings": f"WAL, synchronous={durability.upper()}, page_size={page_size}, "
-            f"auto_vacuum=INCREMENTAL{claims}",
+            f"auto_vacuum=INCREMENTAL, wal_autocheckpoint={_checkpoint_pages(page_size)}{claims}",
         }
     return {
         "family": family,

@@ -238,6 +238,19 @@ def test_sqlite_limit_loop_uses_the_page_size_pq_sqlite_creates_files_with(tmp_p
     assert f"page_size={UNIQUE_PAGE_SIZE}" in limits.describe("sqlite-unique", "full")["settings"]
 
 
+def test_sqlite_limit_loop_checkpoints_as_often_as_pq_sqlite(tmp_path: Any) -> None:
+    """Automatic checkpoints (two fsyncs each) fall as often in the raw loop as in the queue."""
+    from pq_sqlite import SQLiteQueue, UniqueQ
+    from pq_sqlite.connection import CHECKPOINT_BYTES
+
+    assert limits.CHECKPOINT_BYTES == CHECKPOINT_BYTES
+    for family, cls in (("sqlite", SQLiteQueue), ("sqlite-unique", UniqueQ)):
+        q = cls(os.path.join(str(tmp_path), family))
+        pages = q._getter.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        q.close()
+        assert limits.describe(family, "normal")["settings"].endswith(f"wal_autocheckpoint={pages}")
+
+
 @pytest.mark.parametrize("workload", ["read", "get_many"])
 def test_read_workloads_fill_the_queue_before_their_clock_starts(workload: str, tmp_path: object) -> None:
     """``read`` and ``get_many`` time the gets alone: every put before the clock, every get after it."""

@@ -323,3 +323,24 @@ def test_pdict_sets_from_many_threads_share_fsyncs(tmp_path: Path) -> None:
     assert len(d) == total
     assert d["7-39"] == 39
     d.close()
+
+
+@pytest.mark.parametrize("page_size", [1024, 4096])
+def test_automatic_checkpoints_come_every_four_megabytes_of_wal(tmp_path: Path, page_size: int) -> None:
+    """SQLite counts the checkpoint interval in pages: 1 KB pages get 4,096 of them, not 1,000."""
+    from pq_sqlite.connection import CHECKPOINT_BYTES
+
+    database = Database(str(tmp_path), None, 5.0, "normal", page_size)
+    try:
+        assert database.conn.execute("PRAGMA page_size").fetchone()[0] == page_size
+        pages = database.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        assert pages * page_size == CHECKPOINT_BYTES
+    finally:
+        database.close()
+    reopened = Database(str(tmp_path), None, 5.0, "normal", 1024)  # the file keeps its page size
+    try:
+        assert (
+            reopened.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == CHECKPOINT_BYTES // page_size
+        )
+    finally:
+        reopened.close()

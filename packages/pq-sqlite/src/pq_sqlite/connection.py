@@ -19,6 +19,8 @@
   this process; writers call ``wakeup.notify()`` after a commit that adds ready rows.
 * ``close()`` is idempotent; any later call raises ``sqlite3.ProgrammingError`` as 1.1.0 did.
 
+Automatic checkpoints run every :data:`CHECKPOINT_BYTES` of WAL, whatever the page size.
+
 Durability: WAL journal always (files ``-wal``/``-shm`` beside the database);
 ``synchronous=FULL`` for ``"full"`` (each commit is fsynced) and ``NORMAL`` for ``"normal"``
 (a killed process loses nothing; an OS crash may lose the last commits, never corrupts).
@@ -85,6 +87,14 @@ the index grows deep and splits often. Measured with bench-sized dict items at `
 (raw sqlite3, same schema): 4096-byte pages put batches about 40% faster and get single items
 15-45% faster than 1024, single puts within the noise.
 """
+
+CHECKPOINT_BYTES = 4 * 1024 * 1024
+"""WAL bytes between automatic checkpoints: SQLite's own default (1,000 pages) at its default
+4096-byte page. SQLite counts the interval in pages, so with :data:`PAGE_SIZE` the default
+would checkpoint every megabyte, four times as often; and each checkpoint fsyncs the WAL and
+then the database file, at ``normal`` durability too. Measured with bench-sized items at
+``normal``: a checkpoint of 1,000 one-kilobyte pages took about 3 ms, a third of the time of
+2,000 items taken by ``get_many``."""
 
 ROWS: Callable[[sqlite3.Cursor], Any] = sqlite3.Cursor.fetchall
 """``Database.statement``'s default result: every row the statement returned (RETURNING)."""
@@ -210,6 +220,8 @@ class Database:
             if str(mode).lower() != "wal":
                 raise sqlite3.OperationalError(f"could not switch {self.file} to WAL mode (got {mode!r})")
         conn.execute(f"PRAGMA synchronous={self._sync_pragma}")
+        page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])  # an existing file keeps its own
+        conn.execute(f"PRAGMA wal_autocheckpoint={max(1000, CHECKPOINT_BYTES // page_size)}")
 
     # -- plumbing -------------------------------------------------------------------------
 
