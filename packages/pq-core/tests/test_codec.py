@@ -51,6 +51,30 @@ def test_pickle_plain_dumps_is_dumps(item: object) -> None:
     assert codec.encoder(pickle_serializer)(item) == pickle_serializer.dumps(item)
 
 
+@pytest.mark.parametrize("item", [{"b": 1, "a": [2], "c": None}, {2: "x", 1: "y"}, [3, 1], "text"])
+def test_pickle_sorted_dumps_is_dumps_with_sort_keys(item: object) -> None:
+    """The one-argument ``sorted_dumps`` writes what ``dumps(sort_keys=True)`` writes, so
+    equal dicts give equal bytes whatever their key order (unique queues compare those)."""
+    assert pickle_serializer.sorted_dumps(item) == pickle_serializer.dumps(item, sort_keys=True)
+    if isinstance(item, dict):
+        backwards = dict(reversed(list(item.items())))
+        assert pickle_serializer.sorted_dumps(backwards) == pickle_serializer.sorted_dumps(item)
+        assert codec.encoder(pickle_serializer, sort_keys=True)(backwards) == pickle_serializer.sorted_dumps(
+            item
+        )
+
+
+def test_encoder_prefers_sorted_dumps_to_sort() -> None:
+    calls: list[str] = []
+    serializer = SimpleNamespace(
+        dumps=lambda value, sort_keys=False: calls.append(f"dumps {sort_keys}") or b"d",
+        sorted_dumps=lambda value: calls.append("sorted_dumps") or b"s",
+    )
+    assert codec.encoder(serializer, sort_keys=True)({"a": 1}) == b"s"
+    assert codec.encoder(serializer)({"a": 1}) == b"d"
+    assert calls == ["sorted_dumps", "dumps False"]
+
+
 def test_encoder_prefers_plain_dumps_and_uses_dumps_to_sort() -> None:
     calls: list[str] = []
 

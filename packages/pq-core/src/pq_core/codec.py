@@ -58,12 +58,12 @@ def encode(serializer: Any, item: Any, *, sort_keys: bool = False) -> bytes:
 def dumps_function(serializer: Any, *, sort_keys: bool = False) -> Callable[[Any], Any]:
     """The cheapest one-argument call of ``serializer`` that gives what ``dumps`` gives.
 
-    Without ``sort_keys`` that is the serializer's ``plain_dumps`` when it has one: a ``dumps``
-    without options that needs no Python frame of its own (``pq_core.serializers``). Its
-    result is not yet checked; :func:`encoder` does that.
+    That is the serializer's ``plain_dumps`` (without ``sort_keys``) or ``sorted_dumps`` (with
+    it) when it has one: a ``dumps`` whose options are built in (``pq_core.serializers``).
+    Its result is not yet checked; :func:`encoder` does that.
     """
     if sort_keys:
-        return partial(serializer.dumps, sort_keys=True)
+        return getattr(serializer, "sorted_dumps", None) or partial(serializer.dumps, sort_keys=True)
     return getattr(serializer, "plain_dumps", None) or serializer.dumps  # type: ignore[no-any-return]
 
 
