@@ -83,3 +83,19 @@ def test_id_of_takes_only_decimal_strings() -> None:
     assert _id_of("٤٢") == 42  # int() reads every Unicode decimal digit
     assert _id_of(True) is None
     assert _id_of({"pqid": "3"}) == 3
+
+
+def test_find_takes_the_lock_and_always_gives_it_back() -> None:
+    got, shared = ["got"], None
+    cache = InFlight()
+    cache.remember([(1, got), (2, shared), (3, shared)])
+    assert cache.find(got) == 1
+    assert cache.find(["got"]) is None
+    with pytest.raises(ValueError, match=r"ids \[2, 3\]"):
+        cache.find(shared)
+    assert cache.lock.acquire(blocking=False)  # released after the error too
+    cache.lock.release()
+    cache.forget([1])
+    assert cache.find(got) is None
+    assert cache.lock.acquire(blocking=False)
+    cache.lock.release()

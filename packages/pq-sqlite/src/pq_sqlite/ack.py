@@ -231,8 +231,7 @@ class SQLiteAckQueue(SQLiteBase):
             return row_id
         if isinstance(item, dict) and "pqid" in item:
             return _id_of(item)
-        with self._inflight.lock:
-            return self._inflight.held_as(item)
+        return self._inflight.find(item)
 
     # -- put --------------------------------------------------------------------------------
 
