@@ -82,6 +82,28 @@ def test_corrupt_row_on_the_fast_path_is_quarantined(tmp_path: Path) -> None:
     q.close()
 
 
+@pytest.mark.usefixtures("slow_reap")
+@pytest.mark.parametrize("raw", [False, True])
+def test_fast_path_reads_the_timestamp_back_only_for_raw_gets(tmp_path: Path, raw: bool) -> None:
+    """A get without raw claims with RETURNING _id, data: the item is the same, its row is
+    held the same way, and a row it quarantines keeps a NULL timestamp; a raw get keeps it."""
+    q = SQLiteAckQueue(str(tmp_path))
+    q.put_many(["a", "b", "c"])
+    q.ack(q.get())
+    stamps = dict(q._getter.execute(f"SELECT _id, timestamp FROM {TABLE}").fetchall())
+    got = q.get(raw=raw)  # the fast path
+    assert got == ({"pqid": 2, "data": "b", "timestamp": stamps[2]} if raw else "b")
+    assert q.ack(got) == 2
+    q._getter.execute(f"UPDATE {TABLE} SET data = ? WHERE _id = 3", (b"not a pickle",))
+    with pytest.raises(CorruptionError):
+        q.get(raw=raw)
+    kept = q._getter.execute("SELECT item_id, timestamp FROM pq_quarantine").fetchall()
+    assert kept == [(3, stamps[3] if raw else None)]
+    assert q.qsize() == 0
+    assert q.unack_count() == 0
+    q.close()
+
+
 @pytest.mark.parametrize("left_over", ["owner", "lease"])
 def test_only_rows_under_a_lease_are_indexed_and_older_indexes_go(tmp_path: Path, left_over: str) -> None:
     """Rows held until ack are in no index (a claim and an ack write one page fewer); rows under

@@ -340,7 +340,9 @@ class SQLiteAckQueue(SQLiteBase):
             return [], [], expiry
         return self._decode_claimed(rows)  # outside the transaction, as on the fast path
 
-    def _claim_fast(self, count: int, lease_until: float | None) -> list[tuple[Any, ...]] | None:
+    def _claim_fast(
+        self, count: int, lease_until: float | None, timestamp: bool = True
+    ) -> list[tuple[Any, ...]] | None:
         """Claim without the reap, when no lease it knows of has run out (``None``: take the full path).
 
         The last full claim recorded the earliest lease expiry, capped at :data:`_REAP_EVERY`
@@ -349,14 +351,16 @@ class SQLiteAckQueue(SQLiteBase):
         recorded time. A lease another connection granted afterwards can therefore be reaped up
         to ``_REAP_EVERY`` late while ready items remain; when none does, the caller takes the
         full path at once, so an expired item is never missed by a get that would otherwise
-        find the queue empty.
+        find the queue empty. A single row comes back without its timestamp unless
+        ``timestamp`` (``(_id, data)``: a get without ``raw`` needs no more).
         """
         if time.time() >= self._reap_after:
             return None
         db = self._database()
         claim = (self._owner, lease_until)
         if count == 1:
-            rows: list[tuple[Any, ...]] = db.statement(self._ack_sql.claim_one, claim, False)
+            sql = self._ack_sql.claim_one if timestamp else self._ack_sql.claim_one_item
+            rows: list[tuple[Any, ...]] = db.statement(sql, claim, False)
         else:
             rows = db.write(lambda conn: self._claim_next(conn, count, claim), sync=False)
         if rows and lease_until is not None and lease_until < self._reap_after:
@@ -454,15 +458,15 @@ class SQLiteAckQueue(SQLiteBase):
             if block and timeout is not None:
                 check_timeout(timeout)
             lease_until = None if self._lease is None else time.time() + self._lease
-            claimed = self._claim_fast(1, lease_until)
+            claimed = self._claim_fast(1, lease_until, raw)
             if claimed:
                 row = claimed[0]
                 try:
-                    got = (row[0], self._serializer.loads(row[1]), row[2])
+                    got = (row[0], self._serializer.loads(row[1]))
                 except Exception:  # quarantined by the general decoder
                     raise self._decode_claimed(claimed)[1][0].error from None
                 self._inflight.remember((got,))
-                return {"pqid": got[0], "data": got[1], "timestamp": got[2]} if raw else got[1]
+                return {"pqid": got[0], "data": got[1], "timestamp": row[2]} if raw else got[1]
         row_id = _id_of(id) if id is not None else None
         if row_id is None and next_in_order:
             raise ValueError("'next_in_order' requires the preceding 'id' be specified.")

@@ -77,6 +77,8 @@ class AckStatements:
         # One row: chosen and claimed in one statement. Batches: select_next, then claim_ids.
         next_id = f"SELECT _id FROM {t} WHERE status < 2 ORDER BY {order} LIMIT 1"
         self.claim_one = f"{claim} WHERE _id = ({next_id}) RETURNING {_ROW}"
+        # The same reading back no timestamp, for a get without raw (~1,900 instructions less).
+        self.claim_one_item = f"{claim} WHERE _id = ({next_id}) RETURNING _id, data"
         self._claim_ids = f"{claim} WHERE _id IN ({{marks}})"
         self.claim_id = f"{claim} WHERE _id = ? AND status < 2 RETURNING {_ROW}"
         cmp = "<" if lifo else ">"
