@@ -108,7 +108,7 @@ def test_priority_order_and_unique_insert() -> None:
     rows = conn.execute(sql.select_next_many, (2,)).fetchall()
     assert [r[1] for r in rows] == ["a", "b"]
     conn.execute(sql.delete_ids(2), [r[0] for r in rows])
-    assert conn.execute(sql.select_next_many, (5,)).fetchall() == [(1, "c", 0.0)]
+    assert conn.execute(sql.select_next_many, (5,)).fetchall() == [(1, "c")]
     unique = QueueStatements(SQLITE, KINDS["unique_queue"], "unique_queue_t")
     conn.execute(unique.create_table())
     assert conn.execute(unique.insert, (b"x", 0.0)).rowcount == 1

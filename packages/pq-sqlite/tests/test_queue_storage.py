@@ -135,18 +135,19 @@ def test_undecodable_row_is_quarantined_and_the_queue_moves_on(path: str) -> Non
     q.close()
 
 
-@pytest.mark.parametrize("raw", [False, True])
-def test_quarantine_keeps_the_timestamp_a_get_read(path: str, raw: bool) -> None:
-    """A plain get reads back only id and data (cheaper), so its quarantined row has no
-    timestamp; a raw get reads the timestamp and the quarantine keeps it."""
+@pytest.mark.parametrize("how", ["get", "get raw", "get_many"])
+def test_quarantine_keeps_the_timestamp_a_get_read(path: str, how: str) -> None:
+    """A plain get and a batch read back only id and data (cheaper), so a row they quarantine
+    has no timestamp; a raw get reads the timestamp and the quarantine keeps it."""
     q = SQLiteQueue(path)
     bad = q.put("will be damaged")
     stamp = q._getter.execute("SELECT timestamp FROM queue_default WHERE _id = ?", (bad,)).fetchone()[0]
     q._getter.execute("UPDATE queue_default SET data = ? WHERE _id = ?", (b"\x80garbage", bad))
+    take = (lambda: q.get_many(5)) if how == "get_many" else (lambda: q.get(raw=how == "get raw"))
     with pytest.raises(CorruptionError):
-        q.get(raw=raw)
+        take()
     kept = q._getter.execute("SELECT item_id, data, timestamp FROM pq_quarantine").fetchall()
-    assert kept == [(bad, b"\x80garbage", stamp if raw else None)]
+    assert kept == [(bad, b"\x80garbage", stamp if how == "get raw" else None)]
     assert q.qsize() == 0
     q.close()
 

@@ -56,8 +56,10 @@ class QueueStatements:
         self.next_id = f"SELECT _id FROM {t} WHERE {ready} ORDER BY {self.order_by} LIMIT 1"
         self.next_ids = f"SELECT _id FROM {t} WHERE {ready} ORDER BY {self.order_by} LIMIT {p}"
         self.select_next = f"SELECT {cols} FROM {t} WHERE {ready} ORDER BY {self.order_by} LIMIT 1"
+        # The rows a batch takes, as (_id, data): a batch hands out no timestamps, and reading
+        # that column back cost SQLite and Python about 6 % of a FIFO get_many (callgrind).
         self.select_next_many = (
-            f"SELECT {cols} FROM {t} WHERE {ready} ORDER BY {self.order_by} LIMIT {p}{dialect.lock_rows}"
+            f"SELECT _id, data FROM {t} WHERE {ready} ORDER BY {self.order_by} LIMIT {p}{dialect.lock_rows}"
         )
         self.select_id = f"SELECT {cols} FROM {t} WHERE _id = {p} AND {ready}{dialect.lock_rows}"
         self.delete_id = f"DELETE FROM {t} WHERE _id = {p}"
