@@ -104,6 +104,32 @@ def test_fast_path_reads_the_timestamp_back_only_for_raw_gets(tmp_path: Path, ra
     q.close()
 
 
+@pytest.mark.usefixtures("slow_reap")
+@pytest.mark.parametrize("raw", [False, True])
+def test_fast_batch_reads_the_timestamps_back_only_for_raw(tmp_path: Path, raw: bool) -> None:
+    """get_many without raw selects (_id, data) only; the items, their holds and the
+    quarantine of a bad row are as with timestamps, which the quarantine then lacks."""
+    q = SQLiteAckQueue(str(tmp_path))
+    q.put_many(["a", "b", "c", "d", "e"])
+    q.ack(q.get())
+    stamps = dict(q._getter.execute(f"SELECT _id, timestamp FROM {TABLE}").fetchall())
+    q._getter.execute(f"UPDATE {TABLE} SET data = ? WHERE _id = 4", (b"not a pickle",))
+    got = q.get_many(10, raw=raw)  # the fast path: rows 2..5, row 4 quarantined
+    if raw:
+        assert got == [
+            {"pqid": i, "data": d, "timestamp": stamps[i]} for i, d in ((2, "b"), (3, "c"), (5, "e"))
+        ]
+    else:
+        assert got == ["b", "c", "e"]
+    assert q.unack_count() == 3
+    assert q.ack_many(got) == [2, 3, 5]
+    kept = q._getter.execute("SELECT item_id, timestamp FROM pq_quarantine").fetchall()
+    assert kept == [(4, stamps[4] if raw else None)]
+    assert q.qsize() == 0
+    assert q.unack_count() == 0
+    q.close()
+
+
 @pytest.mark.parametrize("left_over", ["owner", "lease"])
 def test_only_rows_under_a_lease_are_indexed_and_older_indexes_go(tmp_path: Path, left_over: str) -> None:
     """Rows held until ack are in no index (a claim and an ack write one page fewer); rows under

@@ -306,23 +306,27 @@ class SQLiteAckQueue(SQLiteBase):
         return rows
 
     def _claim_next(
-        self, conn: sqlite3.Connection, count: int, claim: tuple[str, float | None]
+        self, conn: sqlite3.Connection, count: int, claim: tuple[str, float | None], timestamp: bool = True
     ) -> list[tuple[Any, ...]]:
         """Inside a write transaction: select the next ``count`` ready rows, in queue order, and
         mark them held by id (cheaper for batches than one ``UPDATE ... IN (SELECT ...)
         RETURNING``, which also returns its rows in no set order: callgrind, 18.5% fewer
-        instructions for batches of 100)."""
+        instructions for batches of 100). Rows are ``(_id, data, timestamp)``, or ``(_id,
+        data)`` without ``timestamp``."""
         s = self._ack_sql
-        rows: list[tuple[Any, ...]] = conn.execute(s.select_next, (count,)).fetchall()
+        select = s.select_next if timestamp else s.select_next_item
+        rows: list[tuple[Any, ...]] = conn.execute(select, (count,)).fetchall()
         for_ids(conn, s.claim_ids, claim, [row[0] for row in rows])
         return rows
 
     def _claim_decoded(
-        self, count: int, row_id: int | None, lease_until: float | None
-    ) -> tuple[list[tuple[int, Any, float]], list[Corrupt], float | None]:
-        """Claim rows: the decoded ones, rows quarantined instead, and (if none) the next lease expiry."""
+        self, count: int, row_id: int | None, lease_until: float | None, timestamp: bool = True
+    ) -> tuple[list[tuple[Any, ...]], list[Corrupt], float | None]:
+        """Claim rows: the decoded ones, rows quarantined instead, and (if none) the next lease
+        expiry. Decoded rows are ``(_id, item, timestamp)``; without ``timestamp`` they may
+        be ``(_id, item)``."""
         if row_id is None and HAS_RETURNING:
-            fast = self._claim_fast(count, lease_until)
+            fast = self._claim_fast(count, lease_until, timestamp)
             if fast:
                 return self._decode_claimed(fast)
 
@@ -351,8 +355,8 @@ class SQLiteAckQueue(SQLiteBase):
         recorded time. A lease another connection granted afterwards can therefore be reaped up
         to ``_REAP_EVERY`` late while ready items remain; when none does, the caller takes the
         full path at once, so an expired item is never missed by a get that would otherwise
-        find the queue empty. A single row comes back without its timestamp unless
-        ``timestamp`` (``(_id, data)``: a get without ``raw`` needs no more).
+        find the queue empty. Rows come back without their timestamp unless ``timestamp``
+        (``(_id, data)``: a get or get_many without ``raw`` needs no more).
         """
         if time.time() >= self._reap_after:
             return None
@@ -362,22 +366,25 @@ class SQLiteAckQueue(SQLiteBase):
             sql = self._ack_sql.claim_one if timestamp else self._ack_sql.claim_one_item
             rows: list[tuple[Any, ...]] = db.statement(sql, claim, False)
         else:
-            rows = db.write(lambda conn: self._claim_next(conn, count, claim), sync=False)
+            rows = db.write(lambda conn: self._claim_next(conn, count, claim, timestamp), sync=False)
         if rows and lease_until is not None and lease_until < self._reap_after:
             self._reap_after = lease_until  # threads racing here can only make it later by < _REAP_EVERY
         return rows
 
     def _decode_claimed(
         self, rows: list[tuple[Any, ...]]
-    ) -> tuple[list[tuple[int, Any, float]], list[Corrupt], None]:
-        """Decode rows already claimed; the undecodable ones go to quarantine (still held: removed)."""
+    ) -> tuple[list[tuple[Any, ...]], list[Corrupt], None]:
+        """Decode rows already claimed, ``(_id, data[, timestamp])`` -> ``(_id, item[,
+        timestamp])``; the undecodable ones go to quarantine (still held: removed)."""
         loads = self._serializer.loads
         try:  # the common case: every row decodes
-            return [(row[0], loads(row[1]), row[2]) for row in rows], [], None
+            if len(rows[0]) > 2:
+                return [(row[0], loads(row[1]), row[2]) for row in rows], [], None
+            return [(row[0], loads(row[1])) for row in rows], [], None
         except Exception:
             pass  # decoded again one by one below, the undecodable ones quarantined
         good, items, bad = self._decode_taken(rows, held=True)
-        return [(row[0], item, row[2]) for row, item in zip(good, items)], bad, None
+        return [(row[0], item, *row[2:3]) for row, item in zip(good, items)], bad, None
 
     def _get_rows(
         self,
@@ -387,14 +394,18 @@ class SQLiteAckQueue(SQLiteBase):
         row_id: int | None,
         lease: Any,
         next_in_order: bool = False,
-    ) -> list[tuple[int, Any, float]]:
-        """Claim 1..count rows, waiting as ``block``/``timeout`` say; ``Empty`` when none arrives."""
+        timestamp: bool = True,
+    ) -> list[tuple[Any, ...]]:
+        """Claim 1..count rows, waiting as ``block``/``timeout`` say; ``Empty`` when none arrives.
+
+        Rows are ``(_id, item, timestamp)``; without ``timestamp`` they may be ``(_id, item)``.
+        """
         db = self._database()
         deadline = Deadline(block, timeout)  # validates timeout before anything is claimed
         if not self._marked_held:
             self._mark_held()
         if row_id is None:  # fast path: most gets find an item at once (no version read needed)
-            good, bad, _ = self._claim_decoded(count, None, self._lease_until(lease))
+            good, bad, _ = self._claim_decoded(count, None, self._lease_until(lease), timestamp)
             if good:
                 self._inflight.remember(good)
                 return good
@@ -403,7 +414,7 @@ class SQLiteAckQueue(SQLiteBase):
         what = "get" if row_id is None else f"get(id={row_id})"
         state: dict[str, Any] = {"version": None, "expiry": None}
 
-        def attempt() -> list[tuple[int, Any, float]] | _Nothing:
+        def attempt() -> list[tuple[Any, ...]] | _Nothing:
             version = db.version()
             expiry = state["expiry"]
             if version == state["version"] and (expiry is None or time.time() < expiry):
@@ -415,7 +426,9 @@ class SQLiteAckQueue(SQLiteBase):
                 target = db.read(lambda conn: self._next_after(conn, row_id))
                 if target is None:
                     return NOTHING
-            good, bad, state["expiry"] = self._claim_decoded(count, target, self._lease_until(lease))
+            good, bad, state["expiry"] = self._claim_decoded(
+                count, target, self._lease_until(lease), timestamp
+            )
             state["version"] = version  # a claim that found nothing changed no row: still current
             if good:
                 self._inflight.remember(good)
@@ -495,7 +508,7 @@ class SQLiteAckQueue(SQLiteBase):
             raise ValueError(f"get_many needs n >= 1, not {n!r}")
         if lease is not QUEUE_DEFAULT:
             _check_lease(lease)
-        rows = self._get_rows(n, block, timeout, None, lease)
+        rows = self._get_rows(n, block, timeout, None, lease, timestamp=raw)
         if raw:
             return [{"pqid": r[0], "data": r[1], "timestamp": r[2]} for r in rows]
         return [r[1] for r in rows]

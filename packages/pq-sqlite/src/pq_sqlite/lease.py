@@ -88,6 +88,7 @@ class AckStatements:
         )
         # Without RETURNING (SQLite < 3.35): choose, then mark, inside one BEGIN IMMEDIATE.
         self.select_next = f"SELECT {_ROW} FROM {t} WHERE status < 2 ORDER BY {order} LIMIT ?"
+        self.select_next_item = f"SELECT _id, data FROM {t} WHERE status < 2 ORDER BY {order} LIMIT ?"
         self.select_id = f"SELECT {_ROW} FROM {t} WHERE _id = ? AND status < 2"
         self.mark_claimed = f"{claim} WHERE _id = ? AND status < 2"
         self.status_of = f"SELECT status FROM {t} WHERE _id = ?"
