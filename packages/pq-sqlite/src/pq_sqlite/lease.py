@@ -27,8 +27,6 @@ from pq_core.sql import SQLITE, QueueStatements
 
 __all__ = ["AckStatements"]
 
-_ROW = "_id, data, timestamp"
-
 OWNERS = "pq_owners"
 """The holder registry, shared by every ack table of a database file (1.1.0 ignores it)."""
 
@@ -43,6 +41,7 @@ class AckStatements:
 
     def __init__(self, base: QueueStatements, lifo: bool) -> None:
         t = self.t = base.t
+        row, item = base.columns, base.item_columns  # what claims read back, with and without timestamps
         key = self.key = "COALESCE(position, _id)"
         order = f"{key} DESC" if lifo else f"{key} ASC"
         self.indexes = [
@@ -76,20 +75,20 @@ class AckStatements:
         claim = f"UPDATE {t} SET status = 2, owner = ?, lease_until = ?, attempts = attempts + 1"
         # One row: chosen and claimed in one statement. Batches: select_next, then claim_ids.
         next_id = f"SELECT _id FROM {t} WHERE status < 2 ORDER BY {order} LIMIT 1"
-        self.claim_one = f"{claim} WHERE _id = ({next_id}) RETURNING {_ROW}"
+        self.claim_one = f"{claim} WHERE _id = ({next_id}) RETURNING {row}"
         # The same reading back no timestamp, for a get without raw (~1,900 instructions less).
-        self.claim_one_item = f"{claim} WHERE _id = ({next_id}) RETURNING _id, data"
+        self.claim_one_item = f"{claim} WHERE _id = ({next_id}) RETURNING {item}"
         self._claim_ids = f"{claim} WHERE _id IN ({{marks}})"
-        self.claim_id = f"{claim} WHERE _id = ? AND status < 2 RETURNING {_ROW}"
+        self.claim_id = f"{claim} WHERE _id = ? AND status < 2 RETURNING {row}"
         cmp = "<" if lifo else ">"
         after = f"COALESCE((SELECT {key} FROM {t} WHERE _id = ?), ?)"
         self.next_after = (
             f"SELECT _id FROM {t} WHERE status < 2 AND {key} {cmp} {after} ORDER BY {order} LIMIT 1"
         )
         # Without RETURNING (SQLite < 3.35): choose, then mark, inside one BEGIN IMMEDIATE.
-        self.select_next = f"SELECT {_ROW} FROM {t} WHERE status < 2 ORDER BY {order} LIMIT ?"
-        self.select_next_item = f"SELECT _id, data FROM {t} WHERE status < 2 ORDER BY {order} LIMIT ?"
-        self.select_id = f"SELECT {_ROW} FROM {t} WHERE _id = ? AND status < 2"
+        self.select_next = f"SELECT {row} FROM {t} WHERE status < 2 ORDER BY {order} LIMIT ?"
+        self.select_next_item = f"SELECT {item} FROM {t} WHERE status < 2 ORDER BY {order} LIMIT ?"
+        self.select_id = f"SELECT {row} FROM {t} WHERE _id = ? AND status < 2"
         self.mark_claimed = f"{claim} WHERE _id = ? AND status < 2"
         self.status_of = f"SELECT status FROM {t} WHERE _id = ?"
         self._existing = f"SELECT _id FROM {t} WHERE _id IN ({{marks}})"
