@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pq_core.exceptions import CorruptionError, Empty
-from pq_sqlite import SQLiteAckQueue, ack
+from pq_sqlite import FILOSQLiteAckQueue, SQLiteAckQueue, ack
 
 LEASE = 0.2
 TABLE = "ack_queue_default"
@@ -127,6 +127,60 @@ def test_fast_batch_reads_the_timestamps_back_only_for_raw(tmp_path: Path, raw: 
     assert kept == [(4, stamps[4] if raw else None)]
     assert q.qsize() == 0
     assert q.unack_count() == 0
+    q.close()
+
+
+@pytest.mark.parametrize("cls", [SQLiteAckQueue, FILOSQLiteAckQueue])
+def test_batches_of_one_id_range_claim_and_finish_it_whole(tmp_path: Path, cls: type) -> None:
+    """A batch whose ids fill one range is claimed and acked with one BETWEEN each; a batch with
+    a gap (a row in its range held by another consumer, another nacked to the back) names its
+    ids, and neither touches a row it did not take."""
+    q = cls(str(tmp_path))
+    other = cls(str(tmp_path))
+    q.put_many([f"v{i}" for i in range(1, 11)])
+    seen = _writes(q)
+    first = q.get_many(3, raw=True)
+    assert [r["pqid"] for r in first] == (list(range(1, 4)) if cls is SQLiteAckQueue else [10, 9, 8])
+    assert any(" BETWEEN " in w and "SET status = 2" in w for w in seen)
+    seen.clear()
+    assert q.ack_many(first) == [r["pqid"] for r in first]
+    assert any(" BETWEEN " in w and "SET status = 5" in w for w in seen)
+    assert q.acked_count() == 3
+    assert q.qsize() == 7
+
+    held = other.get(id=5 if cls is SQLiteAckQueue else 6, raw=True)  # a gap in the next range
+    assert held["pqid"] == (5 if cls is SQLiteAckQueue else 6)
+    seen.clear()
+    second = q.get_many(3, raw=True)
+    taken = [r["pqid"] for r in second]
+    assert taken == ([4, 6, 7] if cls is SQLiteAckQueue else [7, 5, 4])
+    assert not any(" BETWEEN " in w for w in seen)  # ids named: row 5 (or 6) is not taken
+    assert q.nack(second[1]) == taken[1]  # now a gap among the ids to ack
+    seen.clear()
+    assert q.ack_many([second[0], second[2], held]) == [taken[0], taken[2], held["pqid"]]
+    assert not any(" BETWEEN " in w for w in seen)
+    rows = dict(q._getter.execute(f"SELECT _id, status FROM {q._table.name}").fetchall())
+    assert [i for i, status in rows.items() if status == 5] == sorted(
+        [*(r["pqid"] for r in first), taken[0], taken[2], held["pqid"]]
+    )
+    assert q.qsize() == 4
+    assert q.unack_count() == 0
+    other.close()
+    q.close()
+
+
+def test_acking_a_range_with_rows_already_finished_reports_the_rest(tmp_path: Path) -> None:
+    """ack_many over ids filling a range, some of them acked already or never put: the
+    BETWEEN finishes only the rows in flight; ids of rows that exist are reported (1.1.0)."""
+    q = SQLiteAckQueue(str(tmp_path))
+    q.put_many(["a", "b", "c", "d"])
+    got = q.get_many(4, raw=True)
+    assert q.ack(id=2) == 2
+    assert q.ack_many([1, 2, 3, 4]) == [1, 2, 3, 4]
+    assert q.ack_many([4, 5]) == [4, None]
+    assert q.acked_count() == 4
+    assert q.unack_count() == 0
+    assert [r["pqid"] for r in got] == [1, 2, 3, 4]
     q.close()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pq_sqlite import SQLiteAckQueue, SQLiteQueue, UniqueQ
-from pq_sqlite.inserts import MAX_VARIABLES, insert_chunks, insert_consecutive
+from pq_sqlite.inserts import MAX_VARIABLES, for_ids, insert_chunks, insert_consecutive
 
 PER_STATEMENT = MAX_VARIABLES // 2  # rows of two parameters
 
@@ -72,3 +72,27 @@ def test_put_many_of_more_rows_than_one_statement_takes(cls: type, tmp_path: Pat
     ids = q.put_many(items)
     assert ids == list(range(1, len(items) + 1))
     assert q.get_many(len(items), block=False) == items
+
+
+@pytest.mark.parametrize(
+    ("ids", "ranged"),
+    [([3, 4, 5], True), ([5, 3, 4], True), ([7], True), ([3, 5], False), ([3, 4, 6, 7], False), ([], False)],
+)
+def test_for_ids_runs_one_range_for_ids_that_fill_it(
+    conn: sqlite3.Connection, ids: list[int], ranged: bool
+) -> None:
+    """Distinct ids filling one range (in any order) run the BETWEEN form once; others name
+    their ids; either way exactly the named rows change."""
+    conn.executemany("INSERT INTO t (data, n) VALUES (?, 0)", [(f"r{i}".encode(),) for i in range(1, 11)])
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    changed = for_ids(
+        conn,
+        lambda k: "UPDATE t SET n = ? WHERE _id IN (" + ", ".join("?" * k) + ")",
+        (1,),
+        ids,
+        "UPDATE t SET n = ? WHERE _id BETWEEN ? AND ?",
+    )
+    assert changed == len(ids)
+    assert [row[0] for row in conn.execute("SELECT _id FROM t WHERE n = 1 ORDER BY _id")] == sorted(ids)
+    assert sum(" BETWEEN " in s for s in statements) == (1 if ranged else 0)

@@ -309,14 +309,14 @@ class SQLiteAckQueue(SQLiteBase):
         self, conn: sqlite3.Connection, count: int, claim: tuple[str, float | None], timestamp: bool = True
     ) -> list[tuple[Any, ...]]:
         """Inside a write transaction: select the next ``count`` ready rows, in queue order, and
-        mark them held by id (cheaper for batches than one ``UPDATE ... IN (SELECT ...)
-        RETURNING``, which also returns its rows in no set order: callgrind, 18.5% fewer
-        instructions for batches of 100). Rows are ``(_id, data, timestamp)``, or ``(_id,
-        data)`` without ``timestamp``."""
+        mark them held by id, or by one id range when their ids fill one (cheaper for batches
+        than one ``UPDATE ... IN (SELECT ...) RETURNING``, which also returns its rows in no set
+        order: callgrind, 18.5% fewer instructions for batches of 100). Rows are ``(_id, data,
+        timestamp)``, or ``(_id, data)`` without ``timestamp``."""
         s = self._ack_sql
         select = s.select_next if timestamp else s.select_next_item
         rows: list[tuple[Any, ...]] = conn.execute(select, (count,)).fetchall()
-        for_ids(conn, s.claim_ids, claim, [row[0] for row in rows])
+        for_ids(conn, s.claim_ids, claim, [row[0] for row in rows], s.claim_between)
         return rows
 
     def _claim_decoded(
@@ -621,7 +621,7 @@ class SQLiteAckQueue(SQLiteBase):
 
         def op(conn: sqlite3.Connection) -> list[int | None]:
             result = list(ids)
-            if for_ids(conn, s.finish_ids, (5,), given) != len(given):
+            if for_ids(conn, s.finish_ids, (5,), given, s.finish_between) != len(given):
                 # some were not in flight: 1.1.0 reports those that exist
                 found: set[int] = set()
                 for chunk in id_chunks(given):

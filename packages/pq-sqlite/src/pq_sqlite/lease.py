@@ -79,6 +79,8 @@ class AckStatements:
         # The same reading back no timestamp, for a get without raw (~1,900 instructions less).
         self.claim_one_item = f"{claim} WHERE _id = ({next_id}) RETURNING {item}"
         self._claim_ids = f"{claim} WHERE _id IN ({{marks}})"
+        # A batch whose ids fill one range (pq_sqlite.inserts.for_ids): owner, lease end, lowest, highest.
+        self.claim_between = f"{claim} WHERE _id BETWEEN ? AND ?"
         self.claim_id = f"{claim} WHERE _id = ? AND status < 2 RETURNING {row}"
         cmp = "<" if lifo else ">"
         after = f"COALESCE((SELECT {key} FROM {t} WHERE _id = ?), ?)"
@@ -94,6 +96,9 @@ class AckStatements:
         self._existing = f"SELECT _id FROM {t} WHERE _id IN ({{marks}})"
         self.finish = f"UPDATE {t} SET status = ?, {released} WHERE _id = ? AND status < 5"
         self._finish_ids = f"UPDATE {t} SET status = ?, {released} WHERE _id IN ({{marks}}) AND status < 5"
+        self.finish_between = (
+            f"UPDATE {t} SET status = ?, {released} WHERE _id BETWEEN ? AND ? AND status < 5"
+        )
         self.nack = f"UPDATE {t} SET status = {after_attempt}, {released} WHERE _id = ? AND status = 2"
         if lifo:
             back = f"COALESCE((SELECT MIN({key}) FROM {t} WHERE status < 2), {key} + 1) - 1"
