@@ -235,3 +235,34 @@ def test_a_blocked_get_on_an_idle_queue_polls_without_writing(tmp_path: Path) ->
     assert 1 <= len(updates) <= 6
     assert len([s for s in seen if "data_version" in s]) >= 5
     q.close()
+
+
+def test_ack_many_of_a_got_batch_agrees_with_acks_in_between(tmp_path: Path) -> None:
+    """A batch acked whole, after one of its items was acked alone or nacked, or as another
+    list of the same objects: the rows acked and the ids reported are those named."""
+    q = SQLiteAckQueue(str(tmp_path))
+    q.put_many([{"n": i} for i in range(1, 10)])
+    got = q.get_many(3)
+    assert q.ack(got[1]) == 2
+    assert q.ack_many(got) == [1, None, 3]  # the object of row 2 is no longer in flight
+    again = q.get_many(3)
+    assert q.nack(again[0]) == 4
+    assert q.ack_many(list(reversed(again[1:]))) == [6, 5]
+    leased = q.get_many(3, lease=30)
+    assert q.ack_many(tuple(leased)) == [4, 7, 8]  # the nacked row comes back first
+    assert q.ack(leased[0]) is None  # acked already: the object means no row now
+    rows = dict(q._getter.execute(f"SELECT _id, status FROM {TABLE}").fetchall())
+    assert rows == {1: 5, 2: 5, 3: 5, 4: 5, 5: 5, 6: 5, 7: 5, 8: 5, 9: 0}
+    assert q.get(block=False) == {"n": 9}
+    q.close()
+
+
+def test_ack_many_of_a_batch_of_ints_reads_them_as_ids(tmp_path: Path) -> None:
+    """1.1.0's rule stays: ints given to ack_many are row ids, even when they are the items."""
+    q = SQLiteAckQueue(str(tmp_path))
+    q.put_many([3, 1, 2])
+    got = q.get_many(2)
+    assert got == [3, 1]
+    assert q.ack_many(got) == [3, 1]  # rows 3 (not yet got) and 1
+    assert dict(q._getter.execute(f"SELECT _id, status FROM {TABLE}").fetchall()) == {1: 5, 2: 2, 3: 5}
+    q.close()

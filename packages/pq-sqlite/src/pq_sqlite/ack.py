@@ -405,9 +405,11 @@ class SQLiteAckQueue(SQLiteBase):
         if not self._marked_held:
             self._mark_held()
         if row_id is None:  # fast path: most gets find an item at once (no version read needed)
-            good, bad, _ = self._claim_decoded(count, None, self._lease_until(lease), timestamp)
+            lease_until = self._lease_until(lease)
+            good, bad, _ = self._claim_decoded(count, None, lease_until, timestamp)
             if good:
-                self._inflight.remember(good)
+                # A batch without a lease waits unindexed for its ack_many (see pq_sqlite.inflight).
+                self._inflight.remember(good, whole=count > 1 and lease_until is None)
                 return good
             if bad:
                 raise bad[0].error
@@ -426,12 +428,11 @@ class SQLiteAckQueue(SQLiteBase):
                 target = db.read(lambda conn: self._next_after(conn, row_id))
                 if target is None:
                     return NOTHING
-            good, bad, state["expiry"] = self._claim_decoded(
-                count, target, self._lease_until(lease), timestamp
-            )
+            lease_until = self._lease_until(lease)
+            good, bad, state["expiry"] = self._claim_decoded(count, target, lease_until, timestamp)
             state["version"] = version  # a claim that found nothing changed no row: still current
             if good:
-                self._inflight.remember(good)
+                self._inflight.remember(good, whole=count > 1 and lease_until is None)
                 return good
             if bad:
                 raise bad[0].error
@@ -613,7 +614,11 @@ class SQLiteAckQueue(SQLiteBase):
 
     def ack_many(self, items_or_ids: Iterable[Any]) -> list[int | None]:
         """Ack several items (got objects, raw dicts or ids) in one transaction; return their ids."""
-        ids = self._inflight.resolve_many(items_or_ids, _id_of)
+        values = items_or_ids if isinstance(items_or_ids, (list, tuple)) else list(items_or_ids)
+        batch = self._inflight.whole_batch(values)  # the common call: the list a get_many returned
+        ids: list[int | None] = (
+            self._inflight.resolve_many(values, _id_of) if batch is None else [row[0] for row in batch]
+        )
         s = self._ack_sql
         trim = self._trim_due(len(ids))
 
@@ -632,7 +637,7 @@ class SQLiteAckQueue(SQLiteBase):
             return result
 
         result = self._database().write(op)
-        self._inflight.forget(given)
+        self._inflight.forget(given, batch)
         if trim:
             self._vacuum_if_worth_it()
         return result
