@@ -34,7 +34,7 @@ from pq_core.waiting import DEFAULT_POLL_INTERVAL, NOTHING, _Nothing
 from . import owners
 from .base import Corrupt, SQLiteBase
 from .connection import CHANGED, HAS_RETURNING
-from .inflight import InFlight
+from .inflight import ROW_ID, ROW_ITEM, InFlight
 from .inserts import for_ids, id_chunks, insert_consecutive, insert_unique
 from .lease import AckStatements
 
@@ -316,7 +316,7 @@ class SQLiteAckQueue(SQLiteBase):
         s = self._ack_sql
         select = s.select_next if timestamp else s.select_next_item
         rows: list[tuple[Any, ...]] = conn.execute(select, (count,)).fetchall()
-        for_ids(conn, s.claim_ids, claim, [row[0] for row in rows], s.claim_between)
+        for_ids(conn, s.claim_ids, claim, list(map(ROW_ID, rows)), s.claim_between)
         return rows
 
     def _claim_decoded(
@@ -380,7 +380,8 @@ class SQLiteAckQueue(SQLiteBase):
         try:  # the common case: every row decodes
             if len(rows[0]) > 2:
                 return [(row[0], loads(row[1]), row[2]) for row in rows], [], None
-            return [(row[0], loads(row[1])) for row in rows], [], None
+            # Without timestamps (most batches), in C iterators: ~200 instructions an item less.
+            return list(zip(map(ROW_ID, rows), map(loads, map(ROW_ITEM, rows)))), [], None
         except Exception:
             pass  # decoded again one by one below, the undecodable ones quarantined
         good, items, bad = self._decode_taken(rows, held=True)
@@ -512,7 +513,7 @@ class SQLiteAckQueue(SQLiteBase):
         rows = self._get_rows(n, block, timeout, None, lease, timestamp=raw)
         if raw:
             return [{"pqid": r[0], "data": r[1], "timestamp": r[2]} for r in rows]
-        return [r[1] for r in rows]
+        return list(map(ROW_ITEM, rows))
 
     # -- ack / nack -------------------------------------------------------------------------
 
@@ -616,13 +617,16 @@ class SQLiteAckQueue(SQLiteBase):
         """Ack several items (got objects, raw dicts or ids) in one transaction; return their ids."""
         values = items_or_ids if isinstance(items_or_ids, (list, tuple)) else list(items_or_ids)
         batch = self._inflight.whole_batch(values)  # the common call: the list a get_many returned
-        ids: list[int | None] = (
-            self._inflight.resolve_many(values, _id_of) if batch is None else [row[0] for row in batch]
-        )
+        ids: list[int | None]
+        if batch is None:
+            ids = self._inflight.resolve_many(values, _id_of)
+            given = sorted({row_id for row_id in ids if row_id is not None})
+        else:  # distinct ids, none missing
+            given = list(map(ROW_ID, batch))
+            ids = list(given)
+            given.sort()
         s = self._ack_sql
         trim = self._trim_due(len(ids))
-
-        given = sorted({row_id for row_id in ids if row_id is not None})
 
         def op(conn: sqlite3.Connection) -> list[int | None]:
             result = list(ids)

@@ -31,7 +31,7 @@ from itertools import repeat
 from operator import contains, is_, itemgetter
 from typing import Any
 
-__all__ = ["InFlight"]
+__all__ = ["ROW_ID", "ROW_ITEM", "InFlight"]
 
 _ABSENT = object()
 
@@ -41,8 +41,10 @@ these is matched by :meth:`InFlight.whole_batch`. Others (ints and digit strings
 ``ack_many`` reads as ids; ``None``, ``True``, tuples and other values a decoder may hand back
 shared, which the index must see to refuse as ambiguous) go through the index."""
 
-_ID = itemgetter(0)
-_ITEM = itemgetter(1)
+ROW_ID = itemgetter(0)
+"""A row's id: the first column of claimed rows and of ``(row id, object, ...)`` rows."""
+ROW_ITEM = itemgetter(1)
+"""A row's second column: a claimed row's data, or the object decoded from it."""
 
 
 class InFlight:
@@ -104,7 +106,7 @@ class InFlight:
                 if (
                     len(rows) == len(values)
                     and rows[0][1] is first
-                    and all(map(is_, values, map(_ITEM, rows)))
+                    and all(map(is_, values, map(ROW_ITEM, rows)))
                 ):
                     break
             else:
@@ -124,9 +126,9 @@ class InFlight:
         """Whether any of these rows is held here already, indexed or waiting (the caller holds ``lock``)."""
         if not self._items and not self._batches:
             return False
-        ids = set(map(_ID, rows))
+        ids = set(map(ROW_ID, rows))
         return not self._items.keys().isdisjoint(ids) or any(
-            not ids.isdisjoint(map(_ID, batch)) for batch in self._batches
+            not ids.isdisjoint(map(ROW_ID, batch)) for batch in self._batches
         )
 
     def _index_batches(self) -> None:
