@@ -206,3 +206,81 @@ def test_a_1_1_0_table_gives_back_its_unowned_held_rows_on_open(tmp_path: Path) 
     reopened = SQLiteAckQueue(str(tmp_path))
     assert reopened.get(block=False) == "a"
     reopened.close()
+
+
+def _owners_of(path: Path) -> dict[int, str | None]:
+    conn = sqlite3.connect(str(path / "data.db"))
+    try:
+        return dict(conn.execute(f"SELECT _id, owner FROM {TABLE} WHERE status = 2").fetchall())
+    finally:
+        conn.close()
+
+
+def test_held_rows_carry_the_holders_registry_number(tmp_path: Path) -> None:
+    """Single and batch claims, with and without a lease, write the holder's pq_owners rowid."""
+    q = SQLiteAckQueue(str(tmp_path))
+    other = SQLiteAckQueue(str(tmp_path))
+    q.put_many(list(range(10)))
+    q.get()
+    q.get_many(3)
+    q.get_many(2, lease=30)
+    other.get()
+    conn = sqlite3.connect(str(tmp_path / "data.db"))
+    numbers = dict(conn.execute("SELECT token, rowid FROM pq_owners WHERE tbl = ?", (TABLE,)).fetchall())
+    conn.close()
+    assert numbers[q._owner] != numbers[other._owner]
+    held = _owners_of(tmp_path)
+    assert sorted(held) == list(range(1, 8))
+    assert {held[i] for i in range(1, 7)} == {str(numbers[q._owner])}
+    assert held[7] == str(numbers[other._owner])
+    other.close()
+    q.close()
+
+
+def test_a_dead_holders_numbered_rows_come_back_and_a_live_ones_stay(tmp_path: Path) -> None:
+    live = SQLiteAckQueue(str(tmp_path))
+    dead = SQLiteAckQueue(str(tmp_path))
+    live.put_many(["a", "b", "c", "d"])
+    assert dead.get_many(2) == ["a", "b"]
+    assert live.get() == "c"
+    _die(dead)
+    opened = SQLiteAckQueue(str(tmp_path))  # auto_resume: the registry names the dead holder
+    assert sorted(_owners_of(tmp_path)) == [3]
+    assert opened.get_many(10, block=False) == ["a", "b", "d"]
+    assert live.ack("c") is None  # not the object handed out: nothing acked by it
+    opened.close()
+    live.close()
+
+
+def test_rows_of_a_number_nobody_holds_come_back_on_resume_unack_tasks(tmp_path: Path) -> None:
+    """A claim interrupted before the instance noted its item leaves rows its number marks; once
+    that registry entry is gone, the explicit resume gives them back (a plain open does not
+    read the table)."""
+    q = SQLiteAckQueue(str(tmp_path))
+    q.put_many(["a", "b"])
+    conn = sqlite3.connect(str(tmp_path / "data.db"))
+    conn.execute(f"UPDATE {TABLE} SET status = 2, owner = '999' WHERE _id = 1")  # no entry has 999
+    conn.commit()
+    conn.close()
+    assert SQLiteAckQueue(str(tmp_path)).qsize() == 1  # opening another instance leaves it
+    q.resume_unack_tasks()
+    assert q.qsize() == 2
+    assert _owners_of(tmp_path) == {}
+    q.close()
+
+
+def test_rows_an_earlier_build_claimed_with_the_token_come_back_with_their_holder(tmp_path: Path) -> None:
+    """Rows whose owner is the holder's token (as earlier 2.0 builds wrote it) are given back
+    with the holder's numbered rows when it closes holding items or dies."""
+    gone = SQLiteAckQueue(str(tmp_path))
+    gone.put_many(["a", "b", "c"])
+    assert gone.get() == "a"  # held under its number
+    conn = sqlite3.connect(str(tmp_path / "data.db"))
+    conn.execute(f"UPDATE {TABLE} SET status = 2, owner = ? WHERE _id = 2", (gone._owner,))
+    conn.commit()
+    conn.close()
+    gone.close()  # holding "a": marked closed, its rows stay held
+    assert sorted(_owners_of(tmp_path)) == [1, 2]
+    opened = SQLiteAckQueue(str(tmp_path))
+    assert opened.get_many(10, block=False) == ["a", "b", "c"]
+    opened.close()

@@ -173,6 +173,7 @@ class SQLiteAckQueue(SQLiteBase):
     ) -> None:
         self._db = None
         self._owner = ""
+        self._holder = 0  # this instance's number in the holder registry (set on open, see _resume)
         given: object = auto_resume  # typed bool, but 1.1.0 code passes anything here
         if isinstance(given, str):
             raise TypeError(
@@ -291,7 +292,7 @@ class SQLiteAckQueue(SQLiteBase):
         s = self._ack_sql
         now = time.time()
         conn.execute(s.reap, (*self._max(), now))
-        claim = (self._owner, lease_until)
+        claim = (self._holder, lease_until)
         if row_id is None:
             if count == 1 and HAS_RETURNING:
                 rows: list[tuple[Any, ...]] = conn.execute(s.claim_one, claim).fetchall()
@@ -306,7 +307,7 @@ class SQLiteAckQueue(SQLiteBase):
         return rows
 
     def _claim_next(
-        self, conn: sqlite3.Connection, count: int, claim: tuple[str, float | None], timestamp: bool = True
+        self, conn: sqlite3.Connection, count: int, claim: tuple[int, float | None], timestamp: bool = True
     ) -> list[tuple[Any, ...]]:
         """Inside a write transaction: select the next ``count`` ready rows, in queue order, and
         mark them held by id, or by one id range when their ids fill one (cheaper for batches
@@ -361,7 +362,7 @@ class SQLiteAckQueue(SQLiteBase):
         if time.time() >= self._reap_after:
             return None
         db = self._database()
-        claim = (self._owner, lease_until)
+        claim = (self._holder, lease_until)
         if count == 1:
             sql = self._ack_sql.claim_one if timestamp else self._ack_sql.claim_one_item
             rows: list[tuple[Any, ...]] = db.statement(sql, claim, False)
@@ -659,23 +660,29 @@ class SQLiteAckQueue(SQLiteBase):
         also looks at every held row, for holders the registry does not know and for rows 1.1.0
         holds (no owner): ``resume_unack_tasks()`` and opening a table 1.1.0 created do so.
         ``register`` adds this instance to the registry in the same transaction (on open).
+
+        Held rows carry their holder's registry number (``rowid``) in ``owner``; rows that
+        earlier pq-sqlite 2.0 builds claimed carry the holder's token, so both are given back.
         """
         db = self._database()
         s = self._ack_sql
         table = self._table.name
 
-        def gone(conn: sqlite3.Connection) -> dict[str, bool]:
-            """Holders that went away (or this one, if ``own``): token -> whether it ever held rows."""
+        def gone(conn: sqlite3.Connection) -> dict[str, list[str]]:
+            """Holders that went away (or this one, if ``own``): token -> the ``owner`` values
+            its rows carry (none if it never held rows)."""
             candidates = {
-                str(token): (bool(held), bool(closed))
-                for token, held, closed in conn.execute(s.registered, (table,))
+                str(token): (bool(held), bool(closed), [str(number), str(token)])
+                for number, token, held, closed in conn.execute(s.registered, (table,))
             }
-            if thorough:
-                for (token,) in conn.execute(s.held_owners):
-                    candidates.setdefault(str(token), (True, False))
+            if thorough:  # holders the registry does not know: their rows' owner is all there is
+                known = {value for _, _, values in candidates.values() for value in values}
+                for (value,) in conn.execute(s.held_owners):
+                    if str(value) not in known:
+                        candidates[str(value)] = (True, False, [str(value)])
             return {
-                token: held
-                for token, (held, closed) in candidates.items()
+                token: values if held else []
+                for token, (held, closed, values) in candidates.items()
                 if (own and token == self._owner)
                 or (token != self._owner and (closed or not owners.is_alive(token)))
             }
@@ -689,11 +696,11 @@ class SQLiteAckQueue(SQLiteBase):
                 if thorough:
                     count += conn.execute(s.resume_unowned, self._max()).rowcount
                 found = gone(conn)
-                holders = [token for token, held in found.items() if held]
-                count += for_ids(conn, s.resume_owners, self._max(), holders)
+                held = [value for values in found.values() for value in values]
+                count += for_ids(conn, s.resume_owners, self._max(), held)
                 conn.executemany(s.unregister, [(table, token) for token in found if token != self._owner])
             if register:
-                conn.execute(s.register, (table, self._owner))
+                self._holder = int(conn.execute(s.register, (table, self._owner)).lastrowid or 0)
             return count
 
         count = int(db.write(op))
