@@ -173,7 +173,9 @@ class SQLiteAckQueue(SQLiteBase):
     ) -> None:
         self._db = None
         self._owner = ""
-        self._holder = 0  # this instance's number in the holder registry (set on open, see _resume)
+        # This instance's number in the holder registry (set on open, see _resume), as the text
+        # the owner column stores: bound as an int, SQLite would convert it on every claim.
+        self._holder = ""
         given: object = auto_resume  # typed bool, but 1.1.0 code passes anything here
         if isinstance(given, str):
             raise TypeError(
@@ -307,7 +309,7 @@ class SQLiteAckQueue(SQLiteBase):
         return rows
 
     def _claim_next(
-        self, conn: sqlite3.Connection, count: int, claim: tuple[int, float | None], timestamp: bool = True
+        self, conn: sqlite3.Connection, count: int, claim: tuple[str, float | None], timestamp: bool = True
     ) -> list[tuple[Any, ...]]:
         """Inside a write transaction: select the next ``count`` ready rows, in queue order, and
         mark them held by id, or by one id range when their ids fill one (cheaper for batches
@@ -700,7 +702,7 @@ class SQLiteAckQueue(SQLiteBase):
                 count += for_ids(conn, s.resume_owners, self._max(), held)
                 conn.executemany(s.unregister, [(table, token) for token in found if token != self._owner])
             if register:
-                self._holder = int(conn.execute(s.register, (table, self._owner)).lastrowid or 0)
+                self._holder = str(conn.execute(s.register, (table, self._owner)).lastrowid)
             return count
 
         count = int(db.write(op))

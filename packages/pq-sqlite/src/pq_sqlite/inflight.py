@@ -66,7 +66,8 @@ class InFlight:
         lock = self.lock
         lock.acquire()
         try:
-            self._index_batches()
+            if self._batches:
+                self._index_batches()
             return len(self._items)
         finally:
             lock.release()
@@ -83,7 +84,8 @@ class InFlight:
             if whole and not self._holds_any(rows):
                 self._batches.append(rows)
                 return
-            self._index_batches()
+            if self._batches:
+                self._index_batches()
             self._index(rows)
         finally:
             lock.release()
@@ -163,7 +165,8 @@ class InFlight:
                     if rows is batch:
                         del self._batches[index]
                         return
-            self._index_batches()
+            if self._batches:
+                self._index_batches()
             self._drop(ids)
         finally:
             lock.release()
@@ -200,7 +203,8 @@ class InFlight:
 
         ``ValueError`` when the object stands for several rows: the caller must name one.
         """
-        self._index_batches()
+        if self._batches:
+            self._index_batches()
         same = self._by_object.get(id(item))
         if same is None or type(same) is int:
             return same
@@ -220,7 +224,8 @@ class InFlight:
         lock = self.lock
         lock.acquire()
         try:
-            self._index_batches()
+            if self._batches:
+                self._index_batches()
             for value in values:
                 kind = type(value)
                 if kind is int:
