@@ -242,12 +242,13 @@ def test_a_dead_holders_numbered_rows_come_back_and_a_live_ones_stay(tmp_path: P
     dead = SQLiteAckQueue(str(tmp_path))
     live.put_many(["a", "b", "c", "d"])
     assert dead.get_many(2) == ["a", "b"]
-    assert live.get() == "c"
+    held = live.get()
+    assert held == "c"
     _die(dead)
     opened = SQLiteAckQueue(str(tmp_path))  # auto_resume: the registry names the dead holder
     assert sorted(_owners_of(tmp_path)) == [3]
     assert opened.get_many(10, block=False) == ["a", "b", "d"]
-    assert live.ack("c") is None  # not the object handed out: nothing acked by it
+    assert live.ack(held) == 3  # still the live holder's to ack
     opened.close()
     live.close()
 
