@@ -523,8 +523,10 @@ class MemoryAckQueue(MemoryQueue):
 
     def ack_many(self, items_or_ids: Iterable[Any]) -> list[int]:
         """Ack several items (got objects, raw dicts or ids)."""
-        ids = [
-            self._resolve(None, ref) if isinstance(ref, (int, dict)) else self._resolve(ref, None)
+        ids = [  # a dict is a raw item only with 'pqid'; any other dict is a got object
+            self._resolve(None, ref)
+            if isinstance(ref, int) or (isinstance(ref, dict) and "pqid" in ref)
+            else self._resolve(ref, None)
             for ref in items_or_ids
         ]
         return [self.ack(id=record_id) for record_id in ids]

@@ -193,6 +193,32 @@ class AckContract(Contract):
         assert q.get(block=False, id=second) == "b"
         assert q.get(block=False) == "a"
 
+    def test_ack_many_of_a_got_batch(self, pq: Opener, capabilities: Capabilities) -> None:
+        """ack_many of the list get_many returned acks exactly those items, while another batch
+        is held, and after one item of a batch was acked alone.
+
+        If this fails, check how ack_many finds the rows of got objects (a batch may be
+        matched as a whole, so that path must agree with the item-by-item one).
+        """
+        require(capabilities, "ack", "batch")
+        q = pq.open()
+        for i in range(7):
+            q.put({"n": i})
+        got = q.get_many(3, block=False)
+        later = q.get_many(2, block=False)
+        q.ack_many(got)
+        assert q.acked_count() == 3
+        assert q.unack_count() == 2
+        again = q.get_many(2, block=False)
+        q.ack(again[0])
+        q.ack_many(again[1:])
+        assert q.acked_count() == 5
+        q.ack_many(list(later))
+        assert q.acked_count() == 7
+        assert q.unack_count() == 0
+        assert q.qsize() == 0
+        assert sorted(item["n"] for item in got + later + again) == list(range(7))
+
     def test_ack_many(self, pq: Opener, capabilities: Capabilities) -> None:
         """ack_many acks a mix of got items and ids in one call.
 
