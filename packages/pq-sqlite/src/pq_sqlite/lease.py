@@ -6,7 +6,7 @@ columns added by schema version 1 carry the rest:
 * ``owner``: who holds a status-2 row: the number (``rowid``) of the holding instance's entry
   in the ``pq_owners`` registry, which keys the instance's token (see :mod:`pq_sqlite.owners`).
   A number is one or two bytes where a token is about 28, and every claim writes it: an ack
-  ``get_many(100)`` + ``ack_many`` cost ~1,200 instructions an item less with it (callgrind).
+  ``get_many(100)`` + ``ack_many`` cost ~1,400 instructions an item less with it (callgrind).
   Rows that earlier 2.0 builds claimed carry the token itself; both forms are given back;
 * ``lease_until``: ``time.time()`` at which the hold runs out; NULL = held until ack (1.1.0);
 * ``attempts``: deliveries so far; a nack or an expired lease after ``max_attempts`` deliveries

@@ -1,8 +1,10 @@
 """Owner tokens: who holds a claimed row, and whether that holder still exists.
 
 Every open queue instance gets a token ``host|pid|start|random``. A row claimed by an instance
-carries its token; when the instance closes it gives its rows back, and when its process dies
-(SIGKILL, power cut) any other instance sees the token is dead and gives the rows back too.
+carries its token (plain queues; ack queues store the number of the instance's entry in their
+holder registry, which keeps the token: see :mod:`pq_sqlite.lease`); when the instance closes
+it gives its rows back, and when its process dies (SIGKILL, power cut) any other instance sees
+the token is dead and gives the rows back too.
 
 Liveness is decided without a heartbeat:
 
