@@ -408,12 +408,12 @@ class SQLiteAckQueue(SQLiteBase):
         deadline = Deadline(block, timeout)  # validates timeout before anything is claimed
         if not self._marked_held:
             self._mark_held()
+        lease_until = self._lease_until(lease)
+        whole = count > 1 and lease_until is None  # a batch without a lease waits unindexed (inflight.py)
         if row_id is None:  # fast path: most gets find an item at once (no version read needed)
-            lease_until = self._lease_until(lease)
             good, bad, _ = self._claim_decoded(count, None, lease_until, timestamp)
             if good:
-                # A batch without a lease waits unindexed for its ack_many (see pq_sqlite.inflight).
-                self._inflight.remember(good, whole=count > 1 and lease_until is None)
+                self._inflight.remember(good, whole)
                 return good
             if bad:
                 raise bad[0].error
@@ -432,11 +432,12 @@ class SQLiteAckQueue(SQLiteBase):
                 target = db.read(lambda conn: self._next_after(conn, row_id))
                 if target is None:
                     return NOTHING
-            lease_until = self._lease_until(lease)
-            good, bad, state["expiry"] = self._claim_decoded(count, target, lease_until, timestamp)
+            good, bad, state["expiry"] = self._claim_decoded(
+                count, target, self._lease_until(lease), timestamp
+            )
             state["version"] = version  # a claim that found nothing changed no row: still current
             if good:
-                self._inflight.remember(good, whole=count > 1 and lease_until is None)
+                self._inflight.remember(good, whole)
                 return good
             if bad:
                 raise bad[0].error

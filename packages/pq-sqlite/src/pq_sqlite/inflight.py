@@ -134,7 +134,10 @@ class InFlight:
         )
 
     def _index_batches(self) -> None:
-        """Index the batches kept whole, oldest first (the caller holds ``lock``)."""
+        """Index the batches kept whole, oldest first (the caller holds ``lock``).
+
+        Callers test ``self._batches`` first: on the single get + ack path, where there are
+        none, the call itself would be most of the cost."""
         batches = self._batches
         while batches:
             self._index(batches.pop(0))
