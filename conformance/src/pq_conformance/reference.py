@@ -523,10 +523,9 @@ class MemoryAckQueue(MemoryQueue):
 
     def ack_many(self, items_or_ids: Iterable[Any]) -> list[int]:
         """Ack several items (got objects, raw dicts or ids)."""
-        ids = [  # a dict is a raw item only with 'pqid'; any other dict is a got object
-            self._resolve(None, ref)
-            if isinstance(ref, int) or (isinstance(ref, dict) and "pqid" in ref)
-            else self._resolve(ref, None)
+        # _resolve reads a dict with 'pqid' as a raw item and any other value as a got object.
+        ids = [
+            self._resolve(None, ref) if isinstance(ref, int) else self._resolve(ref, None)
             for ref in items_or_ids
         ]
         return [self.ack(id=record_id) for record_id in ids]
