@@ -1,22 +1,12 @@
 """get + ack of an ack queue at ``normal``: ``count.sh ack_single.py 2000``."""
 
-import shutil
-import sys
-import tempfile
-
-from items import FILL, bench_items
+from harness import filled, item_count
 
 import pq_sqlite.ack
 from pq_sqlite import SQLiteAckQueue
 
-pq_sqlite.ack._REAP_EVERY = 1e9
-n = int(sys.argv[1])
-assert n <= FILL - 100, f"at most {FILL - 100} items"
-directory = tempfile.mkdtemp()
-q = SQLiteAckQueue(directory, durability="normal")
-q.put_many(bench_items(FILL))  # the same in every run
-q.ack(q.get())
-for _ in range(n):
-    q.ack(q.get())
-q.close()
-shutil.rmtree(directory)
+pq_sqlite.ack._REAP_EVERY = 1e9  # every claim but the first takes the fast path
+n = item_count()
+with filled(lambda directory: SQLiteAckQueue(directory, durability="normal")) as q:
+    for _ in range(n + 1):  # the first pair warms up, in the 0 run too
+        q.ack(q.get())
