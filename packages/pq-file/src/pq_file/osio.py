@@ -1,5 +1,7 @@
 """Positioned reads and writes, syncs and whole-file locks, on POSIX and Windows.
 
+The syncs are :mod:`pq_core.disksync`'s, shared with the SQLite queues.
+
 All file access of a queue happens while it holds its lock, so the Windows fallback of
 ``seek`` + ``read``/``write`` is as safe there as ``pread``/``pwrite`` are on POSIX.
 """
@@ -8,6 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
+
+from pq_core.disksync import fsync, fsync_dir
 
 __all__ = [
     "fsync",
@@ -59,14 +63,6 @@ if sys.platform == "win32":
         """Release the lock taken by :func:`lock`."""
         _lock_region(fd, msvcrt.LK_UNLCK)
 
-    def fsync(fd: int) -> None:
-        """Flush the file's data to stable storage."""
-        os.fsync(fd)
-
-    def fsync_dir(path: str) -> None:
-        """Windows has no directory handles to sync; entries are durable once the file is."""
-        return None
-
 else:
     import fcntl
 
@@ -93,13 +89,3 @@ else:
     def unlock(fd: int) -> None:
         """Release the lock taken by :func:`lock`."""
         fcntl.flock(fd, fcntl.LOCK_UN)
-
-    fsync = getattr(os, "fdatasync", os.fsync)
-
-    def fsync_dir(path: str) -> None:
-        """Make the folder's entries (new or renamed files) durable."""
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
