@@ -1,127 +1,24 @@
-"""The connection layer: unsynced commits run at NORMAL (never OFF), synced ones at FULL; group
-commit under steady load; the single-statement path."""
+"""The connection layer: group commit under steady load, page sizes, grouped inserts, the
+single-statement path, checkpoints. (What durability="full" syncs: test_wal_sync.py.)"""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pq_sqlite import PDict, SQLiteQueue, UniqueAckQ, UniqueQ
-from pq_sqlite.connection import PAGE_SIZE, UNIQUE_PAGE_SIZE, Database, _Request
-
-FULL, NORMAL = 2, 1
-
-
-def _level(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("PRAGMA synchronous").fetchone()[0])
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(str(tmp_path), None, 5.0, "full")
-    database.conn.execute("CREATE TABLE t (x INTEGER)")
-    yield database
-    database.close()
+from pq_sqlite.connection import PAGE_SIZE, UNIQUE_PAGE_SIZE, Database
 
 
 def _statements(db: Database) -> list[str]:
     seen: list[str] = []
     db.conn.set_trace_callback(seen.append)
     return seen
-
-
-def test_unsynced_direct_write_runs_at_normal_and_the_next_synced_one_at_full(db: Database) -> None:
-    """A single-statement unsynced write (the uncontended path) commits at NORMAL, not OFF; the
-    next synced write switches back to FULL."""
-    seen = _statements(db)
-    assert db.write(_level, sync=False, single=True) == NORMAL
-    assert db.write(_level, sync=True, single=True) == FULL
-    assert not [s for s in seen if "OFF" in s.upper()]
-
-
-def test_the_setting_is_switched_only_when_it_changes(db: Database) -> None:
-    """Runs of unsynced (or synced) commits cost no PRAGMA; each change of kind costs one."""
-    seen = _statements(db)
-    for sync in (False, False, False, True, True, False):
-        db.statement("INSERT INTO t VALUES (?)", (1,), sync)
-    assert [s for s in seen if "synchronous" in s] == [
-        "PRAGMA synchronous=NORMAL",
-        "PRAGMA synchronous=FULL",
-        "PRAGMA synchronous=NORMAL",
-    ]
-
-
-def test_every_commit_path_syncs_after_an_unsynced_one(db: Database) -> None:
-    """Whatever path commits next (statement, grouped write, lone queued request, statements
-    outside a transaction), a synced commit after an unsynced one runs at FULL."""
-
-    def insert_level(conn: sqlite3.Connection) -> int:
-        conn.execute("INSERT INTO t VALUES (1)")
-        return _level(conn)
-
-    db.statement("INSERT INTO t VALUES (?)", (1,), False)
-    assert db.write(insert_level) == FULL
-    db.statement("INSERT INTO t VALUES (?)", (1,), False)
-    request = _Request(_level, True, True)
-    db._run([request])
-    assert request.result == FULL
-    db.statement("INSERT INTO t VALUES (?)", (1,), False)
-    db.execute_outside_transaction("PRAGMA wal_checkpoint(PASSIVE)")
-    assert _level(db.conn) == FULL
-
-
-def test_unsynced_grouped_write_runs_at_normal(db: Database) -> None:
-    """A transaction of unsynced writes (BEGIN ... COMMIT) commits at NORMAL."""
-    seen = _statements(db)
-
-    def op(conn: sqlite3.Connection) -> int:
-        conn.execute("INSERT INTO t VALUES (1)")
-        return _level(conn)
-
-    assert db.write(op, sync=False) == NORMAL
-    assert "COMMIT" in seen
-    assert not [s for s in seen if "OFF" in s.upper()]
-
-
-def test_unsynced_autocommit_request_runs_at_normal(db: Database) -> None:
-    """A lone single-statement request taken from the group-commit queue commits at NORMAL."""
-    request = _Request(_level, False, True)
-    db._run([request])
-    assert request.done
-    assert request.error is None
-    assert request.result == NORMAL
-
-
-def test_a_synced_write_in_the_batch_makes_it_full(db: Database) -> None:
-    """One synced write makes the shared commit synced; after a failing unsynced op the next
-    synced commit is still FULL."""
-    db.write(_level, sync=False, single=True)
-    unsynced = _Request(_level, False, False)
-    synced = _Request(_level, True, False)
-    db._run([unsynced, synced])
-    assert (unsynced.result, synced.result) == (FULL, FULL)
-
-    def broken(conn: sqlite3.Connection) -> None:
-        raise sqlite3.OperationalError("disk I/O error")
-
-    with pytest.raises(sqlite3.OperationalError):
-        db.write(broken, sync=False, single=True)
-    assert db.write(_level, single=True) == FULL
-
-
-def test_normal_durability_never_switches(tmp_path: Path) -> None:
-    """At durability="normal" every commit is already unsynced: no PRAGMA round trips."""
-    database = Database(str(tmp_path), None, 5.0, "normal")
-    seen = _statements(database)
-    assert database.write(_level, sync=False, single=True) == NORMAL
-    assert database.statement("SELECT 1", (), False) == [(1,)]
-    assert not [s for s in seen if "synchronous=" in s]
-    database.close()
 
 
 def _commits_of_steady_writers(db: Database, write: Callable[[int, int], None], total: int) -> int:

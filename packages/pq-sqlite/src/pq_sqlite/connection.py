@@ -9,8 +9,8 @@
   the connection it is given and be safe to run again: on "database is locked/busy" the whole
   transaction is rolled back and retried with backoff until ``timeout`` has passed.
   ``sync=False`` (for claims whose loss only means a redelivery) commits without the WAL
-  fsync at full durability (``synchronous=NORMAL`` for that commit, see below); the next
-  synced commit makes it durable too (WAL is append-only).
+  fsync at full durability (see below); the next synced commit makes it durable too (the
+  WAL is one file, written in order: its fsync covers every frame before).
 * ``read(fn)`` runs ``fn(conn)`` under the connection lock, outside any explicit transaction.
 * ``version()`` changes whenever this database may hold new data: ``PRAGMA data_version``
   (commits by other connections) combined with the rows this connection itself changed. Blocked
@@ -21,20 +21,26 @@
 
 Automatic checkpoints run every :data:`CHECKPOINT_BYTES` of WAL, whatever the page size.
 
-Durability: WAL journal always (files ``-wal``/``-shm`` beside the database);
-``synchronous=FULL`` for ``"full"`` (each commit is fsynced) and ``NORMAL`` for ``"normal"``
-(a killed process loses nothing; an OS crash may lose the last commits, never corrupts).
+Durability: WAL journal always (files ``-wal``/``-shm`` beside the database), and the
+connection always at ``synchronous=NORMAL``: a killed process loses nothing; an OS crash may
+lose the last commits, never corrupts. That is all of ``"normal"``.
 
-Unsynced commits (``sync=False``) at ``"full"`` run with the connection at ``NORMAL``, never
-``OFF`` (:meth:`Database._sync_for`: the setting is switched only when it differs from what
-the next commit needs, so a run of unsynced claims, or of synced puts, costs no PRAGMA round
-trips, and a get+ack pair costs two). The difference matters in WAL mode: an
-automatic checkpoint can run inside any commit, copying WAL pages into the database file and
-then letting the next writer restart the WAL from its beginning. Under ``NORMAL`` that
-checkpoint fsyncs the database file before the WAL may be reused; under ``OFF`` it does not,
-so a power cut could leave the database file without pages whose only durable copy was in the
-overwritten WAL, losing commits that had been fully synced earlier. ``NORMAL`` skips only the
-WAL fsync of the commit itself, which is all an unsynced commit wants to save.
+``"full"`` adds what ``synchronous=FULL`` adds in WAL mode, one sync of the WAL after each
+commit, but makes it here (:meth:`Database._sync_wal`: ``fdatasync`` of the ``-wal`` file
+through a descriptor of our own) and only after commits that must last and changed rows.
+The first such sync also syncs the folder, as SQLite does for a WAL it created, so the
+files' entries last too. So unsynced commits (``sync=False``: claims) cost nothing extra: with
+SQLite making the sync, each change between synced and unsynced commits cost a
+``PRAGMA synchronous`` statement (prepared anew each time, about 12,000 instructions: two
+per get+ack pair). ``NORMAL``, never ``OFF``, matters in WAL mode: an automatic checkpoint
+can run inside any commit, copying WAL pages into the database file and then letting the
+next writer restart the WAL from its beginning. Under ``NORMAL`` that checkpoint fsyncs the
+database file before the WAL may be reused; under ``OFF`` it would not, so a power cut could
+leave the database file without pages whose only durable copy was in the overwritten WAL.
+
+The descriptor stays valid: SQLite deletes or replaces a WAL only when the last connection
+to the database closes, and this one is open while the descriptor is. A sync that fails
+raises the ``OSError`` to the caller; the commit is then visible but its durability unknown.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pq_core.combine import FSYNC_LINGER, Combiner
+from pq_core.disksync import fsync, fsync_dir
 from pq_core.durability import Durability
 from pq_core.waiting import Wakeup
 
@@ -192,10 +199,10 @@ class Database:
         linger = FSYNC_LINGER if durability == "full" else 0.0
         self._writes: Combiner[_Request] = Combiner(self._commit_group, self.lock, linger)
         self._closed = False
-        self._sync_pragma = "FULL" if durability == "full" else "NORMAL"
         self._page_size = page_size  # for a new file only
-        self._relaxable = durability == "full"  # unsynced commits may skip the WAL fsync
-        self._synced = True  # the connection is at _sync_pragma (False: NORMAL for unsynced commits)
+        # At full durability, commits that must last fsync the WAL (module docstring).
+        self._full = durability == "full" and not self.memory
+        self._wal_fd = -1  # opened at the first such commit
         # No busy handler in SQLite itself: _retry does all the waiting for locks (see _RETRY_MAX).
         self.conn = sqlite3.connect(self.file, timeout=0, check_same_thread=False, isolation_level=None)
         try:
@@ -219,7 +226,7 @@ class Database:
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise sqlite3.OperationalError(f"could not switch {self.file} to WAL mode (got {mode!r})")
-        conn.execute(f"PRAGMA synchronous={self._sync_pragma}")
+        conn.execute("PRAGMA synchronous=NORMAL")  # "full" syncs the WAL itself: _sync_wal
         page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])  # an existing file keeps its own
         conn.execute(f"PRAGMA wal_autocheckpoint={max(1000, CHECKPOINT_BYTES // page_size)}")
 
@@ -252,15 +259,25 @@ class Database:
         except sqlite3.Error:
             pass
 
-    def _sync_for(self, sync: bool) -> None:
-        """Set the connection up for the next commit: fsynced (``sync``) or not, at full durability.
+    def _sync_wal(self) -> None:
+        """Make the commits made so far durable: ``fdatasync`` the WAL (module docstring).
 
-        Unsynced means ``NORMAL``, never ``OFF`` (module docstring). Called with the connection
-        lock held, before every commit; the PRAGMA runs only when the setting changes.
+        Called with the connection lock held, after a commit; the first call opens the WAL
+        (read-write: Windows flushes only such handles) and syncs the folder once.
         """
-        if self._relaxable and sync != self._synced:
-            self.conn.execute("PRAGMA synchronous=FULL" if sync else "PRAGMA synchronous=NORMAL")
-            self._synced = sync
+        fd = self._wal_fd
+        if fd < 0:
+            try:
+                fd = os.open(self.file + "-wal", os.O_RDWR | getattr(os, "O_BINARY", 0))
+            except FileNotFoundError:  # nothing was ever committed here: nothing to sync
+                return
+            try:
+                fsync_dir(os.path.dirname(self.file) or ".")
+            except BaseException:
+                os.close(fd)
+                raise
+            self._wal_fd = fd
+        fsync(fd)
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -296,8 +313,8 @@ class Database:
         if self._group <= 1 and self.lock.acquire(False):
             try:
                 if not self._writes.running and not self._closed:  # no batch waits for the lock
-                    if self._relaxable and sync != self._synced:
-                        self._sync_for(sync)
+                    if sync and self._full:
+                        changes = self.conn.total_changes
                     try:
                         value = result(self._cursor.execute(sql, params))
                     except sqlite3.OperationalError as exc:
@@ -306,6 +323,8 @@ class Database:
                         # A busy statement changed nothing: retry it the general way below.
                     else:
                         self.commits += 1
+                        if sync and self._full and self.conn.total_changes != changes:
+                            self._sync_wal()
                         return value
             finally:
                 self.lock.release()
@@ -375,7 +394,7 @@ class Database:
 
     def _commit(self, batch: list[_Request]) -> None:
         conn = self.conn
-        self._sync_for(any(request.sync for request in batch))
+        changes = conn.total_changes
         conn.execute("BEGIN IMMEDIATE")
         try:
             outcomes = self._run_ops(conn, batch)
@@ -385,6 +404,8 @@ class Database:
                 self._rollback()  # nothing of the group stays; the caller may retry each alone
             raise
         self.commits += 1
+        if self._full and conn.total_changes != changes and any(request.sync for request in batch):
+            self._sync_wal()
         for request, (result, error) in zip(batch, outcomes):
             request.result = result
             request.error = error
@@ -430,8 +451,7 @@ class Database:
         if self._closed:
             self._check_open()
         conn = self.conn
-        if self._relaxable and sync != self._synced:
-            self._sync_for(sync)
+        changes = conn.total_changes
         try:
             result = op(conn)
         except sqlite3.OperationalError as exc:
@@ -439,10 +459,12 @@ class Database:
                 raise
             result = self._retry(lambda: op(conn))
         self.commits += 1
+        if sync and self._full and conn.total_changes != changes:
+            self._sync_wal()
         return result
 
     def _autocommit(self, request: _Request) -> None:
-        self._sync_for(request.sync)
+        changes = self.conn.total_changes
         try:
             request.result = request.op(self.conn)
         except sqlite3.IntegrityError as exc:
@@ -452,22 +474,26 @@ class Database:
         except Exception as exc:
             request.error = exc
         self.commits += 1
+        if request.sync and self._full and self.conn.total_changes != changes:
+            self._sync_wal()
         request.done = True
 
     def execute_outside_transaction(self, sql: str) -> None:
         """Run a statement that cannot be inside a transaction (VACUUM, checkpoints)."""
         with self.lock:
             self._check_open()
-            self._sync_for(True)
             self._retry(lambda: self.conn.execute(sql).fetchall())
+            if self._full:
+                self._sync_wal()
 
     def execute_script_outside_transaction(self, sql: str) -> None:
         """Run ``sql`` stepped to completion in autocommit mode (``incremental_vacuum`` needs that)."""
         # PRAGMA incremental_vacuum frees one page per step and execute() steps it only once.
         with self.lock:
             self._check_open()
-            self._sync_for(True)
             self._retry(lambda: self.conn.executescript(sql))
+            if self._full:
+                self._sync_wal()
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -508,3 +534,6 @@ class Database:
                 return
             self._closed = True
             self.conn.close()
+            if self._wal_fd >= 0:
+                os.close(self._wal_fd)
+                self._wal_fd = -1
