@@ -337,10 +337,12 @@ def _traced_sqlite_loop(
     tmp_path: Any,
     monkeypatch: pytest.MonkeyPatch,
     family: str = "sqlite-ack",
+    into: list[str] | None = None,
 ) -> tuple[list[str], list[tuple[int, ...]]]:
-    """Run one raw SQLite loop; return the statements it ran and what it left in its table
-    (``(status, count)`` rows for the ack family, ``[(count,)]`` for the others)."""
-    statements: list[str] = []
+    """Run one raw SQLite loop; return the statements it ran (appended to ``into`` if given)
+    and what it left in its table (``(status, count)`` rows for the ack family,
+    ``[(count,)]`` for the others)."""
+    statements: list[str] = [] if into is None else into
     real_connect = sqlite3.connect
 
     def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
@@ -378,20 +380,35 @@ def test_ack_limit_loop_claims_then_finishes_and_keeps_finished_rows(
 def test_ack_limit_loop_at_full_fsyncs_only_the_finish(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    statements, left = _traced_sqlite_loop("read", "full", 5, tmp_path, monkeypatch)
+    """At full the ack loop runs at NORMAL and fdatasyncs the WAL after each put and each
+    finish, never after a claim (as pq-sqlite's ack queues do)."""
+    log: list[str] = []  # statements and syncs, in order
+    real = limits._fdatasync
+
+    def fdatasync(fd: int) -> None:
+        log.append("fdatasync")
+        real(fd)
+
+    monkeypatch.setattr(limits, "_fdatasync", fdatasync)
+    _, left = _traced_sqlite_loop("read", "full", 5, tmp_path, monkeypatch, into=log)
     assert left == [(5, 5)]
-    names = {"UPDATE q SET status = 2": "claim", "UPDATE q SET status = 5": "finish"}
-    timed = [names.get(s[:23], s) for s in statements if s.startswith(("PRAGMA synchronous", "UPDATE q"))]
-    assert timed[0] == "PRAGMA synchronous=FULL"  # the connection's setting, before the clock
-    assert timed[1:] == ["PRAGMA synchronous=NORMAL", "claim", "PRAGMA synchronous=FULL", "finish"] * 5
+    names = {
+        "UPDATE q SET status = 2": "claim",
+        "UPDATE q SET status = 5": "finish",
+        "INSERT INTO q (data, ti": "put",
+    }
+    kept = ("PRAGMA synchronous", "UPDATE q", "INSERT", "fdatasync")
+    steps = [names.get(s[:23], s) for s in log if s.startswith(kept)]
+    assert steps[0] == "PRAGMA synchronous=NORMAL"
+    assert steps[1:] == ["put", "fdatasync"] * 5 + ["claim", "finish", "fdatasync"] * 5
 
 
 def test_ack_rows_are_measured_against_the_ack_loop() -> None:
     assert catalog.target("sqlite-ack").family == "sqlite-ack"
     assert {catalog.target(k).family for k in ("sqlite-fifo", "sqlite-filo", "pdict")} == {"sqlite"}
     assert catalog.target("sqlite-priority").family == "sqlite-priority"
-    assert "claims unsynced" in limits.describe("sqlite-ack", "full")["settings"]
-    assert "claims unsynced" not in limits.describe("sqlite-ack", "normal")["settings"]
+    assert "fdatasync after every commit but claims" in limits.describe("sqlite-ack", "full")["settings"]
+    assert "synchronous=NORMAL," in limits.describe("sqlite-ack", "normal")["settings"]
 
 
 def test_unique_rows_are_measured_against_a_table_with_the_unique_index(tmp_path: Any) -> None:
