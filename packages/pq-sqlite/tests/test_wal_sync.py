@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +137,35 @@ def test_the_first_sync_also_syncs_the_folder(db: Database, syncs: Syncs) -> Non
         db.statement("INSERT INTO t VALUES (?)", (value,))
     assert syncs.take() == 3
     assert syncs.folders == [os.path.dirname(db.file)]
+
+
+def test_the_descriptor_keeps_naming_the_wal_while_others_open_close_and_truncate(
+    tmp_path: Path, syncs: Syncs
+) -> None:
+    """What the kept descriptor rests on: while this connection is open, other connections that
+    commit and close (the last to close would delete the WAL), and a checkpoint that truncates
+    it, leave the same file in place, so every sync still reaches the live WAL."""
+    first = SQLiteQueue(str(tmp_path), durability="full")
+    first.put("a")
+    wal = str(tmp_path / "data.db-wal")
+    fd = first._database()._wal_fd
+    for _ in range(3):
+        other = SQLiteQueue(str(tmp_path), durability="full")
+        other.put("b")
+        other.close()
+        assert os.fstat(fd).st_ino == os.stat(wal).st_ino
+    script = (
+        "import sys; from pq_sqlite import SQLiteQueue; q = SQLiteQueue(sys.argv[1]); q.put('p'); q.close()"
+    )
+    subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True, timeout=60)  # another process
+    assert os.fstat(fd).st_ino == os.stat(wal).st_ino
+    first.shrink_disk_usage()  # VACUUM, then wal_checkpoint(TRUNCATE)
+    assert os.fstat(fd).st_ino == os.stat(wal).st_ino
+    syncs.take()
+    first.put("c")
+    assert syncs.files == [os.stat(wal).st_ino]
+    assert [first.get() for _ in range(6)] == ["a", "b", "b", "b", "p", "c"]
+    first.close()
 
 
 def test_close_closes_the_wal_descriptor(db: Database, syncs: Syncs) -> None:
