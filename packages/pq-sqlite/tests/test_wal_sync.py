@@ -168,6 +168,30 @@ def test_the_descriptor_keeps_naming_the_wal_while_others_open_close_and_truncat
     first.close()
 
 
+def test_a_database_file_reached_through_a_symlink_syncs_the_wal_beside_its_target(
+    tmp_path: Path, syncs: Syncs
+) -> None:
+    """SQLite follows the link and keeps the WAL beside the real file: that is the one synced,
+    and the folder synced is the target's."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").mkdir()
+    os.symlink(tmp_path / "real" / "data.db", tmp_path / "link" / "data.db")
+    q = SQLiteQueue(str(tmp_path / "link"), durability="full")
+    syncs.take()
+    q.put("a")
+    wal = tmp_path / "real" / "data.db-wal"
+    assert syncs.files == [os.stat(wal).st_ino]
+    assert os.path.realpath(syncs.folders[0]) == os.path.realpath(tmp_path / "real")
+    assert not (tmp_path / "link" / "data.db-wal").exists()
+    q.close()
+
+
+def test_a_missing_wal_is_an_error_not_a_silent_skip(db: Database) -> None:
+    os.unlink(db.file + "-wal")  # never happens while SQLite has it open; simulated here
+    with pytest.raises(FileNotFoundError, match="write-ahead log"):
+        db.statement("INSERT INTO t VALUES (?)", (1,))
+
+
 def test_close_closes_the_wal_descriptor(db: Database, syncs: Syncs) -> None:
     db.statement("INSERT INTO t VALUES (?)", (1,))
     fd = db._wal_fd

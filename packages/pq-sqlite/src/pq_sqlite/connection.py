@@ -263,21 +263,37 @@ class Database:
         """Make the commits made so far durable: ``fdatasync`` the WAL (module docstring).
 
         Called with the connection lock held, after a commit; the first call opens the WAL
-        (read-write: Windows flushes only such handles) and syncs the folder once.
+        (read-write: Windows flushes only such handles) and syncs its folder once.
         """
         fd = self._wal_fd
         if fd < 0:
+            fd = self._open_wal()
+        fsync(fd)
+
+    def _open_wal(self) -> int:
+        """Open the WAL SQLite writes (it exists while a connection is open in WAL mode).
+
+        SQLite keeps it beside the database file with symbolic links followed (3.33 and later;
+        earlier ones beside the path as given), so the resolved path is tried first. Not finding
+        it is an error: a sync that silently reached no file would break ``"full"``.
+        """
+        candidates = [os.path.realpath(self.file) + "-wal", self.file + "-wal"]
+        for wal in candidates:
             try:
-                fd = os.open(self.file + "-wal", os.O_RDWR | getattr(os, "O_BINARY", 0))
-            except FileNotFoundError:  # nothing was ever committed here: nothing to sync
-                return
+                fd = os.open(wal, os.O_RDWR | getattr(os, "O_BINARY", 0))
+            except FileNotFoundError:
+                continue
             try:
-                fsync_dir(os.path.dirname(self.file) or ".")
+                fsync_dir(os.path.dirname(wal) or ".")
             except BaseException:
                 os.close(fd)
                 raise
             self._wal_fd = fd
-        fsync(fd)
+            return fd
+        raise FileNotFoundError(
+            f"cannot find the write-ahead log of {self.file} to make a commit durable "
+            f"(looked for {' and '.join(dict.fromkeys(candidates))})"
+        )
 
     # -- writes ---------------------------------------------------------------------------
 
