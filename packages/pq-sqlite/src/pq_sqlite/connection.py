@@ -41,6 +41,14 @@ leave the database file without pages whose only durable copy was in the overwri
 The descriptor stays valid: SQLite deletes or replaces a WAL only when the last connection
 to the database closes, and this one is open while the descriptor is. A sync that fails
 raises the ``OSError`` to the caller; the commit is then visible but its durability unknown.
+
+The sync comes after SQLite's commit has ended, so other connections see a commit for the
+moment before its sync returns (with ``synchronous=FULL`` they saw it only after), and another
+process may write meanwhile instead of waiting for this disk flush. What can be seen early is
+harmless to the promises: a call that returns has synced the whole WAL up to its own commit,
+which includes every commit it could have read; only an ack queue's claim (never synced) can
+hand out an item whose ``put`` has not returned yet, and if the OS crashes in that moment the
+put and the claim are lost together, for a put that never reported the item stored.
 """
 
 from __future__ import annotations
