@@ -166,11 +166,22 @@ def _q_batch(q: Any, items: list[Any]) -> None:
 
 def _task_done_many(q: Any, count: int) -> None:
     """Finish ``count`` got items: one call where task_done takes a count (ours), else one each (1.1.0)."""
-    if "n" in inspect.signature(q.task_done).parameters:
+    if _task_done_takes_count(type(q)):
         q.task_done(count)
     else:
         for _ in range(count):
             q.task_done()
+
+
+_TAKES_COUNT: dict[Any, bool] = {}
+
+
+def _task_done_takes_count(cls: Any) -> bool:
+    """Asked once per class: ``inspect.signature`` costs ~19 us, 4 % of a timed batch of 100."""
+    takes = _TAKES_COUNT.get(cls)
+    if takes is None:
+        takes = _TAKES_COUNT[cls] = "n" in inspect.signature(cls.task_done).parameters
+    return takes
 
 
 def _threaded_puts(put: Callable[[Any], Any], items: list[Any]) -> None:
