@@ -281,9 +281,10 @@ class Database:
     def _open_wal(self) -> int:
         """Open the WAL SQLite writes (it exists while a connection is open in WAL mode).
 
-        SQLite keeps it beside the database file with symbolic links followed (3.33 and later;
-        earlier ones beside the path as given), so the resolved path is tried first. Not finding
-        it is an error: a sync that silently reached no file would break ``"full"``.
+        SQLite keeps it beside the database file with symbolic links followed (as the 3.40
+        the tests run on does; a build that does not follow them keeps it beside the path as
+        given), so the resolved path is tried first. Not finding it is an error: a sync that
+        silently reached no file would break ``"full"``.
         """
         candidates = [os.path.realpath(self.file) + "-wal", self.file + "-wal"]
         for wal in candidates:
