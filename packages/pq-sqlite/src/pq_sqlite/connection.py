@@ -267,6 +267,13 @@ class Database:
         except sqlite3.Error:
             pass
 
+    def _sync_if_changed(self, before: int) -> None:
+        """After a commit that must last (at full durability): sync the WAL if the commit
+        changed rows, ``total_changes`` having been ``before`` ahead of it. A commit that
+        changed none wrote nothing to the WAL and has nothing to make durable."""
+        if self.conn.total_changes != before:
+            self._sync_wal()
+
     def _sync_wal(self) -> None:
         """Make the commits made so far durable: ``fdatasync`` the WAL (module docstring).
 
@@ -348,8 +355,8 @@ class Database:
                         # A busy statement changed nothing: retry it the general way below.
                     else:
                         self.commits += 1
-                        if sync and self._full and self.conn.total_changes != changes:
-                            self._sync_wal()
+                        if sync and self._full:
+                            self._sync_if_changed(changes)
                         return value
             finally:
                 self.lock.release()
@@ -429,8 +436,8 @@ class Database:
                 self._rollback()  # nothing of the group stays; the caller may retry each alone
             raise
         self.commits += 1
-        if self._full and conn.total_changes != changes and any(request.sync for request in batch):
-            self._sync_wal()
+        if self._full and any(request.sync for request in batch):
+            self._sync_if_changed(changes)
         for request, (result, error) in zip(batch, outcomes):
             request.result = result
             request.error = error
@@ -484,8 +491,8 @@ class Database:
                 raise
             result = self._retry(lambda: op(conn))
         self.commits += 1
-        if sync and self._full and conn.total_changes != changes:
-            self._sync_wal()
+        if sync and self._full:
+            self._sync_if_changed(changes)
         return result
 
     def _autocommit(self, request: _Request) -> None:
@@ -499,8 +506,8 @@ class Database:
         except Exception as exc:
             request.error = exc
         self.commits += 1
-        if request.sync and self._full and self.conn.total_changes != changes:
-            self._sync_wal()
+        if request.sync and self._full:
+            self._sync_if_changed(changes)
         request.done = True
 
     def execute_outside_transaction(self, sql: str) -> None:
