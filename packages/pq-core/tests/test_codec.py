@@ -51,6 +51,14 @@ def test_pickle_plain_dumps_is_dumps(item: object) -> None:
     assert codec.encoder(pickle_serializer)(item) == pickle_serializer.dumps(item)
 
 
+def test_pickle_plain_dumps_follows_the_module_protocol(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Like ``dumps``, ``plain_dumps`` reads ``protocol`` at each call (1.x let users set it)."""
+    monkeypatch.setattr(pickle_serializer, "protocol", 2)
+    data = pickle_serializer.plain_dumps({"a": 1})
+    assert data[:2] == b"\x80\x02"  # PROTO opcode, protocol 2
+    assert data == pickle_serializer.dumps({"a": 1})
+
+
 @pytest.mark.parametrize("item", [{"b": 1, "a": [2], "c": None}, {2: "x", 1: "y"}, [3, 1], "text"])
 def test_pickle_sorted_dumps_is_dumps_with_sort_keys(item: object) -> None:
     """The one-argument ``sorted_dumps`` writes what ``dumps(sort_keys=True)`` writes, so
