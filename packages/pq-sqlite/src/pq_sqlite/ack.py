@@ -21,6 +21,7 @@ import sqlite3
 import time
 import warnings
 from collections.abc import Iterable
+from itertools import repeat
 from typing import Any, ClassVar
 
 from pq_core.capabilities import Capabilities
@@ -274,7 +275,7 @@ class SQLiteAckQueue(SQLiteBase):
 
         def op(conn: sqlite3.Connection) -> list[int | None]:
             now = time.time()
-            rows = [(data, now) for data in encoded]
+            rows = list(zip(encoded, repeat(now)))
             if self._SORT_KEYS:  # UniqueAckQ: as put does, an acked or failed equal row goes first
                 for_ids(conn, s.delete_final_duplicates, (), encoded)
                 return insert_unique(conn, s.insert_or_ignore, s.newest_rows, rows)

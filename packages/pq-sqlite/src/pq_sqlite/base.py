@@ -43,6 +43,8 @@ from .schema import QUARANTINE, Table, prepare
 
 __all__ = ["Corrupt", "SQLiteBase"]
 
+_BYTES = frozenset({bytes})
+
 _RECLAIM_EVERY = 1.0  # seconds between checks for rows held by dead owners while waiting
 
 
@@ -126,14 +128,13 @@ class SQLiteBase:
         """Serialize every item in memory first (``SerializationError`` names a bad one; nothing
         written), each as :data:`~pq_sqlite.connection.BLOB` makes it."""
         items = list(items)
-        dumps = self._dumps
-        try:
-            encoded = [dumps(item) for item in items]
+        try:  # map() rather than comprehensions: no bytecode per item (callgrind, put_many)
+            encoded = list(map(self._dumps, items))
         except Exception:
             pass  # redo one by one below, so the error names the item
         else:
-            if all(type(data) is bytes for data in encoded):
-                return encoded if BLOB is bytes else [BLOB(data) for data in encoded]
+            if set(map(type, encoded)) <= _BYTES:
+                return encoded if BLOB is bytes else list(map(BLOB, encoded))
         return [self._encode(item) for item in items]
 
     def _decode_taken(

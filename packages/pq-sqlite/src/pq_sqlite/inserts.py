@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from pq_core.sql import repeat_values
@@ -53,7 +54,7 @@ def insert_chunks(
     per_statement = max(1, MAX_VARIABLES // max(1, len(rows[0])))
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
-        params = [value for row in chunk for value in row]
+        params = list(chain.from_iterable(chunk))
         yield chunk, conn.execute(_statement(insert, len(chunk)), params).rowcount
 
 

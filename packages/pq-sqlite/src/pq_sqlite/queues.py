@@ -17,6 +17,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
+from itertools import repeat
 from typing import Any, ClassVar
 
 from pq_core.capabilities import Capabilities
@@ -191,7 +192,7 @@ class SQLiteQueue(SQLiteBase):
         """Store every item in one transaction; returns their ids (``None`` for refused duplicates)."""
         encoded = self._encode_many(items)
         now = time.time()
-        return self._insert_many([(data, now) for data in encoded], block, timeout)
+        return self._insert_many(list(zip(encoded, repeat(now))), block, timeout)
 
     def _insert_many(
         self, rows: list[tuple[Any, ...]], block: bool = True, timeout: float | None = None
@@ -503,7 +504,7 @@ class PriorityQueue(SQLiteQueue):
         checked = _check_priority(priority)
         encoded = self._encode_many(items)
         now = time.time()
-        return self._insert_many([(data, now, checked) for data in encoded], block, timeout)
+        return self._insert_many(list(zip(encoded, repeat(now), repeat(checked))), block, timeout)
 
 
 def _check_priority(priority: Any) -> int | float:
