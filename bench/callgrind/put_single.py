@@ -46,7 +46,7 @@ class Raw:
         now = time.time()
         with self.conn:
             self.cur.execute("BEGIN")
-            self.cur.executemany(INSERT, [(BLOB(pickle.dumps(item, protocol=4)), now) for item in batch])
+            self.cur.executemany(INSERT, [(BLOB(pickle.dumps(item, limits.PROTOCOL)), now) for item in batch])
 
     def close(self) -> None:
         self.conn.close()
@@ -56,7 +56,7 @@ if target == "raw":
     with filled(Raw) as raw:
         cur = raw.cur
         for item in items:
-            cur.execute(INSERT, (BLOB(pickle.dumps(item, protocol=4)), time.time()))
+            cur.execute(INSERT, (BLOB(pickle.dumps(item, limits.PROTOCOL)), time.time()))
 elif target == "queue":
     with filled(lambda directory: SQLiteQueue(directory, durability=durability)) as q:
         for item in items:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import sqlite3
 import time
 from typing import Any
@@ -317,9 +318,9 @@ def test_limit_loops_serialize_inside_the_clock_unless_filled_first(
         clock.append(real_perf_counter())
         return clock[-1]
 
-    def recording(item: Any) -> bytes:
+    def recording(item: Any, protocol: int) -> bytes:
         dumped.append(real_perf_counter())
-        return real_dumps(item)
+        return real_dumps(item, protocol)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(limits.time, "perf_counter", counting)
@@ -479,4 +480,4 @@ def test_sqlite_limit_loop_binds_items_as_pq_sqlite_does(workload: str, tmp_path
     limits._sqlite(workload, "normal", items, str(tmp_path), "sqlite")
     with sqlite3.connect(tmp_path / "data.db") as conn:
         rows = conn.execute("SELECT typeof(data), data FROM q ORDER BY _id").fetchall()
-    assert rows == [("blob", limits._dumps(item)) for item in items]
+    assert rows == [("blob", pickle.dumps(item, protocol=4)) for item in items]
