@@ -63,6 +63,40 @@ def test_unserializable_item_writes_nothing(path: str) -> None:
     q.close()
 
 
+class _TextSerializer:
+    """A custom serializer whose ``dumps`` gives ``str`` for strings and ``bytearray`` otherwise."""
+
+    @staticmethod
+    def dumps(value: object) -> str | bytearray:
+        return f"s:{value}" if isinstance(value, str) else bytearray(f"i:{value}", "utf-8")
+
+    @staticmethod
+    def loads(data: bytes) -> object:
+        kind, text = bytes(data).decode("utf-8").split(":", 1)
+        return text if kind == "s" else int(text)
+
+
+@pytest.mark.parametrize("items", [["a", "b"], [1, 2], ["a", 1, "b", 2]], ids=["str", "bytearray", "mixed"])
+def test_put_many_stores_what_put_stores_for_non_bytes_serializers(path: str, items: list[object]) -> None:
+    """A serializer may give text or a buffer; put_many stores the bytes put would (UTF-8 for text)."""
+    q = SQLiteQueue(path, serializer=_TextSerializer)
+    q.put_many(items)
+    for item in items:
+        q.put(item)
+    assert q.get_many(2 * len(items)) == items + items
+    q.put_many(items)
+    q.put(items[0])
+    conn = sqlite3.connect(os.path.join(path, "data.db"))
+    try:
+        rows = conn.execute("SELECT typeof(data), data FROM queue_default ORDER BY _id").fetchall()
+    finally:
+        conn.close()
+    stored = [(kind, bytes(data)) for kind, data in rows]
+    expected = [f"{'s' if isinstance(item, str) else 'i'}:{item}".encode() for item in [*items, items[0]]]
+    assert stored == [("blob", data) for data in expected]
+    q.close()
+
+
 def test_concurrent_puts_share_one_commit(path: str) -> None:
     """Group commit: puts that arrive while a commit is running are committed together."""
     q = SQLiteQueue(path, multithreading=True)
