@@ -16,18 +16,18 @@ logging.getLogger("persistqueue").debug("Selected pickle protocol: '%d'", protoc
 
 def dump(value: Any, fp: IO[bytes], sort_keys: bool = False) -> None:
     """Pickle ``value`` onto ``fp``; pickles are self-delimiting, so records simply follow each other."""
-    _pickle.dump(sort_top_level(value) if sort_keys else value, fp, protocol=protocol)
+    _pickle.dump(sort_top_level(value) if sort_keys else value, fp, protocol)
 
 
 def dumps(value: Any, sort_keys: bool = False) -> bytes:
     """Return the pickle of ``value``."""
-    return sorted_dumps(value) if sort_keys else _pickle.dumps(value, protocol=protocol)
+    return sorted_dumps(value) if sort_keys else _pickle.dumps(value, protocol)
 
 
 def sorted_dumps(value: Any) -> bytes:
     """``dumps(value, sort_keys=True)`` as a one-argument call: what unique queues call per
     item (through ``partial(dumps, sort_keys=True)`` it cost ~1,800 instructions more)."""
-    return _pickle.dumps(sort_top_level(value), protocol=protocol)
+    return _pickle.dumps(sort_top_level(value), protocol)
 
 
 def plain_dumps(value: Any) -> bytes:
