@@ -271,7 +271,14 @@ class SQLiteBase:
         return self._db
 
     def close(self) -> None:
-        """Give back claimed rows and close the connection; a second call does nothing."""
+        """Give back claimed rows and close the connection; a second call does nothing.
+
+        In a process forked from the one that opened the queue it does nothing at all: the
+        rows and the connection are the parent's (:meth:`Database.orphan`).
+        """
+        db = self._db
+        if db is None or db.closed:  # checked first too: a forked child takes no lock here
+            return
         with self._close_lock:  # a second closer waits for the first, then finds it closed
             db = self._db
             if db is None or db.closed:

@@ -18,6 +18,11 @@
 * ``wakeup`` is a :class:`pq_core.waiting.Wakeup` shared by every instance on the same file in
   this process; writers call ``wakeup.notify()`` after a commit that adds ready rows.
 * ``close()`` is idempotent; any later call raises ``sqlite3.ProgrammingError`` as 1.1.0 did.
+* After ``fork()``, in the child, every ``Database`` the parent had open is *orphaned*
+  (:meth:`Database.orphan`): any call raises ``sqlite3.ProgrammingError`` naming the fork and
+  ``close()`` does nothing. SQLite's locks belong to a process, so a connection used on both
+  sides of a fork can corrupt the file; and a child closing the parent's instance must not
+  write (a queue's close gives back the rows its instance holds, which are the parent's).
 
 Automatic checkpoints run every :data:`CHECKPOINT_BYTES` of WAL, whatever the page size.
 
@@ -60,6 +65,7 @@ import sqlite3
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -137,6 +143,8 @@ wait measured there was 0.23 s. Hence ``timeout=0`` on the connection and this c
 
 _wakeups: dict[str, Wakeup] = {}
 _wakeups_lock = threading.Lock()
+_open: weakref.WeakSet[Database] = weakref.WeakSet()  # orphaned in a forked child
+_inherited: list[sqlite3.Connection] = []  # a child's copies of its parent's connections
 
 
 def _wakeup_for(key: str) -> Wakeup:
@@ -181,6 +189,20 @@ class _Request:
         self.error: BaseException | None = None
 
 
+def _after_fork_in_child() -> None:
+    """Orphan every connection the parent had open, and start this process's registries
+    afresh: a lock that a parent thread held at the fork would never be released here."""
+    global _wakeups_lock
+    _wakeups_lock = threading.Lock()
+    _wakeups.clear()
+    for db in list(_open):
+        db.orphan()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class Database:
     """A connection to one SQLite file (or ``:memory:``) with locking, retries and group commit."""
 
@@ -200,12 +222,14 @@ class Database:
             self.file = os.path.join(path, db_file_name or "data.db")
         self.timeout = timeout
         self.durability = durability
+        self._pid = os.getpid()
+        self._forked = False  # set in a forked child: see orphan()
         self.lock = threading.RLock()
         self.commits = 0
         self._group = 1  # writes committed together last time
         # At full durability a group waits (briefly, bounded) for its writers to come back.
-        linger = FSYNC_LINGER if durability == "full" else 0.0
-        self._writes: Combiner[_Request] = Combiner(self._commit_group, self.lock, linger)
+        self._linger = FSYNC_LINGER if durability == "full" else 0.0
+        self._writes: Combiner[_Request] = Combiner(self._commit_group, self.lock, self._linger)
         self._closed = False
         self._page_size = page_size  # for a new file only
         # At full durability, commits that must last fsync the WAL (module docstring).
@@ -224,6 +248,7 @@ class Database:
         self._cursor = self.conn.cursor()
         key = f"memory:{id(self)}" if self.memory else os.path.realpath(self.file)
         self.wakeup = _wakeup_for(key)
+        _open.add(self)
 
     def _configure(self) -> None:
         conn = self.conn
@@ -241,10 +266,37 @@ class Database:
     # -- plumbing -------------------------------------------------------------------------
 
     def _check_open(self) -> None:
+        if self._forked:
+            raise sqlite3.ProgrammingError(
+                f"Cannot use a queue opened by process {self._pid} in this process, a fork of it "
+                f"({self.file}): SQLite connections must not cross fork(). Open a new queue "
+                "instance in this process (or start processes with the 'spawn' method)."
+            )
         if self._closed:
             raise sqlite3.ProgrammingError(
                 f"Cannot operate on a closed queue ({self.file}); open a new instance to keep using it."
             )
+
+    def orphan(self) -> None:
+        """Called in a forked child: the connection is the parent's, so never touch it here.
+
+        Every later call raises (:meth:`_check_open`) and :meth:`close` does nothing. The lock
+        and the group-commit queue are replaced, since a parent thread may have held them at
+        the fork. The connection object is kept referenced, so the child never closes the
+        parent's connection (closing may check-point or delete the WAL); the copy of the WAL
+        descriptor is the child's own and is closed.
+        """
+        self._forked = True
+        self._closed = True
+        self.lock = threading.RLock()
+        self._writes = Combiner(self._commit_group, self.lock, self._linger)
+        _inherited.append(self.conn)
+        if self._wal_fd >= 0:
+            try:
+                os.close(self._wal_fd)
+            except OSError:
+                pass
+            self._wal_fd = -1
 
     def _retry(self, fn: Callable[[], T]) -> T:
         """Run ``fn``, retrying SQLite busy/locked errors with backoff until ``timeout`` has passed."""

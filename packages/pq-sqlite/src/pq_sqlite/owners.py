@@ -68,6 +68,16 @@ def _pid_exists(pid: int) -> bool:
     return True
 
 
+def _after_fork_in_child() -> None:
+    """A fresh lock in a forked child: a parent thread may have held the old one at the fork."""
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def new_token() -> str:
     """A fresh token for one open instance, registered as alive until :func:`forget`."""
     pid = os.getpid()
