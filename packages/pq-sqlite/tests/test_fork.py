@@ -138,6 +138,8 @@ def test_child_of_a_pdict_raises(path: str) -> None:
     d.close()
 
 
+# Forking with another thread running is the case under test (Python 3.12+ warns of it).
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_locks_held_by_another_thread_at_the_fork_do_not_hang_the_child(path: str) -> None:
     """A parent thread may hold the connection's lock, or the process-wide locks that opening a
     queue takes, at the moment of the fork; that thread does not exist in the child, so the
