@@ -27,7 +27,7 @@ step = BATCH if mode == "many" else 1
 items = make_items("dict", n + step)  # the first put (or batch) warms up, in the 0 run too
 batches = [items[i : i + step] for i in range(0, len(items), step)] if step > 1 else []
 INSERT = "INSERT INTO q (data, timestamp) VALUES (?, ?)"
-BLOB = bytearray if sys.version_info < (3, 12) else bytes  # as the raw loop binds a pickle
+BLOB = limits._BLOB  # what the raw loop binds a pickle as
 
 
 def blob(item: object) -> object:
